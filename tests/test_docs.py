@@ -1,0 +1,97 @@
+"""The documentation site, checked as a person would see it: built offline, opened in headless Chromium.
+
+Every notebook has a page with its title; every figure is a decoded image; every internal link resolves;
+maths is typeset (KaTeX runs) on pages that have maths. Screenshots of every page go to `_screenshots/`.
+"""
+import functools, http.server, json, os, re, shutil, subprocess, sys, threading
+from pathlib import Path
+import pytest
+from conftest import ROOT
+
+CHROMIUM, DRIVER = shutil.which('chromium'), shutil.which('chromedriver')
+if not (CHROMIUM and DRIVER):
+    if os.environ.get('CI'): pytest.fail('Chromium and ChromeDriver are required in CI (apt-get install chromium chromium-driver)', pytrace=False)
+    pytest.skip('Chromium/ChromeDriver not installed (make setup installs them)', allow_module_level=True)
+
+
+def _pages():
+    from nbdev.frontmatter import _nbpath2html
+    out = []
+    for nb in sorted((ROOT/'nbs').glob('*.ipynb')):
+        cells = json.loads(nb.read_text())['cells']
+        md = next(''.join(c['source']) for c in cells if c['cell_type'] == 'markdown')
+        title = re.search(r'^#\s+(.+)$', md, re.M).group(1).strip()
+        has_math = any(c['cell_type'] == 'markdown' and '$' in ''.join(c['source']) for c in cells)
+        out.append((nb.name, _nbpath2html(nb).name, title, has_math))
+    return out
+
+PAGES = _pages()
+
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp('site')/'_site'
+    r = subprocess.run([sys.executable, 'tools/docs.py', 'build', '--out', str(out)], cwd=ROOT, capture_output=True, text=True, timeout=1500)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *a, **k: None
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield out, f'http://127.0.0.1:{srv.server_address[1]}'
+    srv.shutdown()
+
+
+@pytest.fixture(scope='module')
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+              '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--window-size=1280,2000']:
+        opts.add_argument(a)
+    drv = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    drv.set_page_load_timeout(60)
+    yield drv
+    drv.quit()
+
+
+def test_every_notebook_has_a_page(site):
+    out, _ = site
+    missing = [html for _, html, _, _ in PAGES if not (out/html).exists()]
+    assert not missing, f'pages missing from the site: {missing}'
+
+
+@pytest.mark.parametrize('nb,html,title,has_math', PAGES, ids=[p[0] for p in PAGES])
+def test_page_in_browser(site, browser, nb, html, title, has_math):
+    out, url = site
+    browser.get(f'{url}/{html}')
+    import time
+    for _ in range(50):   # wait for deferred scripts (KaTeX) to finish
+        if browser.execute_script('return document.readyState') == 'complete' and (not has_math or browser.execute_script("return document.querySelectorAll('.katex').length") > 0): break
+        time.sleep(0.1)
+    shots = ROOT/'_screenshots'; shots.mkdir(exist_ok=True)
+    browser.save_screenshot(str(shots/f'{Path(html).stem}.png'))
+    h1 = browser.execute_script("var h=document.querySelector('h1'); return h ? h.textContent.trim() : ''")
+    assert h1 == title, f'{html}: title {h1!r}, expected {title!r}'
+    assert title in browser.title
+    # the sidebar lists every page
+    side = browser.execute_script("return Array.from(document.querySelectorAll('#quarto-sidebar a, .sidebar a')).map(a => a.getAttribute('href'))")
+    for _, other, _, _ in PAGES: assert any(h and h.split('#')[0].endswith(other) for h in side), f'{html}: sidebar lacks {other}'
+    # figures: every <img> decoded to a real picture
+    imgs = browser.execute_script("return Array.from(document.images).map(i => [i.getAttribute('src') || '', i.complete, i.naturalWidth])")
+    bad = [s[:80] for s, complete, w in imgs if not (complete and w > 0)]
+    assert not bad, f'{html}: images that did not load: {bad}'
+    src = json.loads((ROOT/'nbs'/nb).read_text())
+    n_figs = sum('image/png' in o.get('data', {}) for c in src['cells'] for o in c.get('outputs', []))
+    assert len(imgs) >= n_figs, f'{html}: {n_figs} figures in the notebook, {len(imgs)} images on the page'
+    # maths typeset
+    if has_math: assert browser.execute_script("return document.querySelectorAll('.katex').length") > 0, f'{html}: maths not typeset'
+    # internal links resolve to files of the site
+    hrefs = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+    broken = []
+    for h in hrefs:
+        if not h.startswith(url): continue
+        path = h[len(url):].split('#')[0].split('?')[0].lstrip('/') or 'index.html'
+        if not (out/path).exists(): broken.append(path)
+    assert not broken, f'{html}: broken internal links {sorted(set(broken))}'

@@ -1,0 +1,178 @@
+#!/usr/bin/env python
+"""Build the documentation site and README without Quarto.
+
+    python tools/docs.py build [--out _site]   # nbdev_proc_nbs -> _proc/, smalldocs render -> _site/
+    python tools/docs.py readme                # README.md from nbs/index.ipynb (what `nbdev_readme` does with Quarto)
+    python tools/docs.py readme --check        # exit 1 when README.md is out of date
+
+nbdev 2's `nbdev_proc_nbs` insists on installing Quarto first; here we call the same steps it runs
+(`refresh_quarto_yml`, the module index, the sidebar, `proc_nbs`) without that. Where Quarto exists,
+`nbdev_docs` renders the same `_proc/` folder.
+"""
+from __future__ import annotations
+import argparse, io, json, os, re, shutil, subprocess, sys, tarfile, tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KATEX_VERSION = '0.16.11'   # the version smalldocs links to
+KATEX_CDN = f'https://cdn.jsdelivr.net/npm/katex@{KATEX_VERSION}/dist'
+
+
+def proc_nbs(skip: str | None = None) -> Path:
+    "Process the notebooks for docs exactly as `nbdev_proc_nbs` does, minus its Quarto install step."
+    os.chdir(ROOT)
+    import nbdev.quarto as q, nbdev.doclinks
+    from nbdev.config import get_config
+    from nbdev.serve import proc_nbs as _proc
+    cfg = get_config()
+    q.refresh_quarto_yml()
+    nbdev.doclinks._build_modidx()
+    q.nbdev_sidebar.__wrapped__(path=cfg.nbs_path)
+    return Path(_proc(cfg.nbs_path, n_workers=0, **({'skip_file_re': skip} if skip else {})))
+
+
+def _vendor_katex(site: Path) -> bool:
+    "Make the site's maths work offline: fetch KaTeX from the npm registry once and point the pages at a local copy."
+    cache = Path(os.environ.get('XDG_CACHE_HOME', Path.home()/'.cache'))/'wavelet_pos'/f'katex-{KATEX_VERSION}'
+    if not (cache/'katex.min.js').exists():
+        if not shutil.which('npm'): return False
+        with tempfile.TemporaryDirectory() as tmp:
+            r = subprocess.run(['npm', 'pack', f'katex@{KATEX_VERSION}', '--silent'], cwd=tmp, capture_output=True, text=True, timeout=120)
+            tgz = list(Path(tmp).glob('katex-*.tgz'))
+            if r.returncode or not tgz: return False
+            with tarfile.open(tgz[0]) as tf:
+                members = [m for m in tf.getmembers() if m.name.startswith('package/dist/')]
+                tf.extractall(tmp, members=members, filter='data')
+            shutil.rmtree(cache, ignore_errors=True); cache.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(Path(tmp)/'package'/'dist', cache)
+    shutil.copytree(cache, site/'site_libs'/'katex', dirs_exist_ok=True)
+    for page in site.rglob('*.html'):
+        html = page.read_text()
+        if KATEX_CDN in html:
+            rel = os.path.relpath(site/'site_libs'/'katex', page.parent)
+            page.write_text(html.replace(KATEX_CDN, rel))
+    return True
+
+
+def _page_names(src: Path, skip: str | None) -> None:
+    "Give each processed notebook the file name of its page (`output-file`), as Quarto does, and fix the sidebar."
+    sidebar = src/'sidebar.yml'
+    text = sidebar.read_text() if sidebar.exists() else ''
+    if skip: text = ''.join(l for l in text.splitlines(True) if not (l.strip().startswith('- ') and re.search(skip, l.strip()[2:])))
+    for nb in sorted(src.glob('*.ipynb')):
+        if skip and re.search(skip, nb.name):
+            nb.unlink(); text = re.sub(rf'(?m)^\s*- {re.escape(nb.name)}\n', '', text); continue
+        raw = next((c for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'raw'), None)
+        m = re.search(r'output-file:\s*(\S+)\.html', ''.join(raw['source'])) if raw else None
+        if m and m.group(1) != nb.stem:
+            nb.rename(src/f'{m.group(1)}.ipynb'); text = text.replace(f'- {nb.name}\n', f'- {m.group(1)}.ipynb\n')
+    if sidebar.exists(): sidebar.write_text(text)
+
+
+def build(out: str | None = None, skip: str | None = None) -> Path:
+    "Build the whole site into `out` (default `_site/`)."
+    proc = proc_nbs(skip)
+    site = Path(out).resolve() if out else ROOT/'_site'
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp)/'src'
+        shutil.copytree(proc, src)
+        _page_names(src, skip)
+        yml = src/'_quarto.yml'
+        yml.unlink(); yml.write_text(proc.joinpath('_quarto.yml').read_text().replace('project:\n', f'project:\n  output-dir: "{site}"\n', 1))
+        ny = src/'nbdev.yml'   # names its own output dir (_docs); ours above wins
+        if ny.exists(): ny.write_text(re.sub(r'(?ms)^project:\n  output-dir:[^\n]*\n', '', ny.read_text()))
+        if site.exists(): shutil.rmtree(site)
+        r = subprocess.run([sys.executable, '-m', 'smalldocs.cli', 'render', str(src)] if _has_module('smalldocs.cli') else ['smalldocs', 'render', str(src)])
+        if r.returncode: sys.exit(r.returncode)
+        if not site.exists() and (src/'_site').exists(): shutil.move(str(src/'_site'), site)
+    print('maths offline:', 'yes' if _vendor_katex(site) else 'no (npm unavailable; pages load KaTeX from its CDN)')
+    print(f'site: {site}/index.html')
+    return site
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+    try: return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError: return False
+
+
+def _front(nb: dict) -> tuple[str, str]:
+    "Title and description from the notebook's first markdown cell (`# Title` + `> description`)."
+    for c in nb['cells']:
+        if c['cell_type'] == 'markdown':
+            src = ''.join(c['source'])
+            title = re.search(r'^#\s+(.+)$', src, re.M); desc = re.search(r'^>\s*(.+)$', src, re.M)
+            return (title.group(1).strip() if title else ''), (desc.group(1).strip() if desc else '')
+    return '', ''
+
+
+def readme_text() -> str:
+    "README.md as nbdev would make it from `nbs/index.ipynb`: hidden cells dropped, code and outputs kept."
+    from nbdev.config import get_config
+    from nbdev.processors import FilterDefaults
+    from execnb.nbio import read_nb, write_nb
+    import nbformat
+    from nbconvert import MarkdownExporter
+    os.chdir(ROOT)
+    cfg = get_config()
+    src = cfg.nbs_path/cfg.readme_nb
+    title, desc = _front(json.loads(src.read_text()))
+    nb = read_nb(src)
+    os.environ['IN_TEST'] = '1'
+    try: FilterDefaults()(nb)          # the same processing the docs pages get: hidden cells dropped, ...
+    finally: del os.environ['IN_TEST']
+    nb.cells = [c for c in nb.cells if c.cell_type != 'raw']   # front matter: we write the header ourselves
+    with tempfile.TemporaryDirectory() as tmp:
+        write_nb(nb, Path(tmp)/'index.ipynb')
+        nbf = nbformat.read(str(Path(tmp)/'index.ipynb'), as_version=4)
+    # the page title/description cell becomes the README header
+    body_cells = []
+    for c in nbf.cells:
+        if c.cell_type == 'markdown' and re.match(r'^#\s', c.source) and not body_cells and title:
+            continue
+        body_cells.append(c)
+    nbf.cells = body_cells
+    nbf.metadata['language_info'] = {'name': 'python'}   # nbdev_clean strips it; code blocks should say python
+    from traitlets.config import Config
+    for c in nbf.cells:   # `#| echo: false`: show the output only, as Quarto does
+        if c.cell_type == 'code' and re.search(r'^#\|\s*echo:\s*false', c.source, re.M): c.metadata['tags'] = ['remove_input']
+    conf = Config(); conf.TagRemovePreprocessor.enabled = True; conf.TagRemovePreprocessor.remove_input_tags = ('remove_input',)
+    exp = MarkdownExporter(config=conf); exp.exclude_output = False
+    md, res = exp.from_notebook_node(nbf)
+    # figures go next to the README, as nbdev_readme does with `index_files/`
+    md = re.sub(r'!\[(.*?)\]\((output_[^)]+)\)', lambda m: f'![{m.group(1)}](index_files/figure-commonmark/{m.group(2)})', md)
+    figs = {k: v for k, v in res.get('outputs', {}).items()}
+    head = f'# {title}\n\n' + (f'> {desc}\n\n' if desc else '')
+    # links between pages point at the published site from the README
+    from nbdev.config import get_config
+    cfg = get_config()
+    site = f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/')
+    md = re.sub(r'\]\((?!https?:|#)([\w./-]+\.html(?:#[\w-]*)?)\)', lambda m: f']({site}/{m.group(1)})', md)
+    return head + re.sub(r'\n{3,}', '\n\n', md).strip() + '\n', figs
+
+
+def readme(check: bool = False) -> int:
+    md, figs = readme_text()
+    path, figdir = ROOT/'README.md', ROOT/'index_files'/'figure-commonmark'
+    if check:
+        same = path.exists() and path.read_text() == md
+        same = same and all((figdir/k).exists() and (figdir/k).read_bytes() == v for k, v in figs.items())
+        if not same: print('README.md is out of date with nbs/index.ipynb: run `make readme`', file=sys.stderr)
+        return 0 if same else 1
+    path.write_text(md)
+    if figdir.exists(): shutil.rmtree(figdir)
+    figdir.mkdir(parents=True, exist_ok=True)
+    for k, v in figs.items(): (figdir/k).write_bytes(v)
+    print(f'wrote {path} and {len(figs)} figure(s)')
+    return 0
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='cmd', required=True)
+    b = sub.add_parser('build', help='build the site'); b.add_argument('--out', default=None)
+    b.add_argument('--skip', default=None, help='regex of notebook names to leave out (work in progress)')
+    r = sub.add_parser('readme', help='write README.md from nbs/index.ipynb'); r.add_argument('--check', action='store_true')
+    a = p.parse_args()
+    if a.cmd == 'build': build(a.out, a.skip)
+    else: sys.exit(readme(a.check))
