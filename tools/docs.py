@@ -18,9 +18,35 @@ KATEX_VERSION = '0.16.11'   # the version smalldocs links to
 KATEX_CDN = f'https://cdn.jsdelivr.net/npm/katex@{KATEX_VERSION}/dist'
 
 
+def _only_imports_of_mixed_cells():
+    """nbdev's docs processor executes every cell that contains an import *anywhere*, together with the rest of that
+    cell, but not the cells before it that the rest depends on (nbdev's FAQ: keep imports in cells of their own).
+    Here a cell that mixes imports with other code gets only its top-level imports executed; exported cells and
+    `show_doc` cells run as before. The rendered outputs are the saved ones either way."""
+    import ast
+    import nbdev.processors as P
+    if getattr(P.exec_show_docs, '_wavelet_pos_patched', False): return
+    orig = P.exec_show_docs.__call__
+    def __call__(self, cell):
+        if cell.cell_type == 'code' and hasattr(self, 'k') and getattr(self.nb, 'has_docs_', False) \
+           and not (cell.directives_.keys() & {'export', 'exports', 'exporti', 'exec_doc'}):
+            trees = cell.parsed_() or []
+            body = list(trees)   # parsed_() gives the top-level statements
+            imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
+            nested = any(isinstance(n, (ast.Import, ast.ImportFrom)) for t in trees for n in ast.walk(t)) and not imports
+            if (imports and len(imports) < len(body)) or nested:
+                if imports: self.k.run_cell('\n'.join(ast.unparse(n) for n in imports))
+                if self.k.exc: raise Exception(f"Error in the imports of cell {cell.idx_}:\n{cell.source}") from self.k.exc
+                return
+        return orig(self, cell)
+    P.exec_show_docs.__call__ = __call__
+    P.exec_show_docs._wavelet_pos_patched = True
+
+
 def proc_nbs(skip: str | None = None) -> Path:
     "Process the notebooks for docs exactly as `nbdev_proc_nbs` does, minus its Quarto install step."
     os.chdir(ROOT)
+    _only_imports_of_mixed_cells()
     import nbdev.quarto as q, nbdev.doclinks
     from nbdev.config import get_config
     from nbdev.serve import proc_nbs as _proc
@@ -58,6 +84,7 @@ def _page_names(src: Path, skip: str | None) -> None:
     "Give each processed notebook the file name of its page (`output-file`), as Quarto does, and fix the sidebar."
     sidebar = src/'sidebar.yml'
     text = sidebar.read_text() if sidebar.exists() else ''
+    _renames = {}
     if skip: text = ''.join(l for l in text.splitlines(True) if not (l.strip().startswith('- ') and re.search(skip, l.strip()[2:])))
     for nb in sorted(src.glob('*.ipynb')):
         if skip and re.search(skip, nb.name):
@@ -65,8 +92,14 @@ def _page_names(src: Path, skip: str | None) -> None:
         raw = next((c for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'raw'), None)
         m = re.search(r'output-file:\s*(\S+)\.html', ''.join(raw['source'])) if raw else None
         if m and m.group(1) != nb.stem:
+            _renames[nb.stem] = m.group(1)
             nb.rename(src/f'{m.group(1)}.ipynb'); text = text.replace(f'- {nb.name}\n', f'- {m.group(1)}.ipynb\n')
     if sidebar.exists(): sidebar.write_text(text)
+    # links between notebooks name the source files (`03_positions.ipynb`): point them at the renamed pages
+    renames = {f'{n}.ipynb': f'{p}.ipynb' for n, p in _renames.items()}
+    for nb in src.glob('*.ipynb'):
+        t = nb.read_text(); new = re.sub(r'\]\((?:\./)?([\w.-]+\.ipynb)', lambda m: f"]({renames.get(m.group(1), m.group(1))}", t)
+        if new != t: nb.write_text(new)
 
 
 def build(out: str | None = None, skip: str | None = None) -> Path:
@@ -119,6 +152,7 @@ def readme_text() -> str:
     title, desc = _front(json.loads(src.read_text()))
     nb = read_nb(src)
     os.environ['IN_TEST'] = '1'
+    _only_imports_of_mixed_cells()
     try: FilterDefaults()(nb)          # the same processing the docs pages get: hidden cells dropped, ...
     finally: del os.environ['IN_TEST']
     nb.cells = [c for c in nb.cells if c.cell_type != 'raw']   # front matter: we write the header ourselves
