@@ -181,8 +181,9 @@ def train(model_cfg: ModelConfig,  # the model to build (see `get_config`)
           valid_stream: torch.Tensor | None = None,  # 1-D validation ids (optional)
           resume: bool = True,  # continue from `out_dir/checkpoint.pt` when it exists
           callback: Callable | None = None,  # called as callback(step, loss, model) after every step
-         ) -> dict:  # summary: final losses, perplexity, parameters, wall time, paths (also in result.json)
-    "Train a `TransformerLM`; checkpoints and resumes exactly."
+          time_budget_s: float | None = None,  # stop (checkpointed) after the first step that ends this many seconds into this call
+         ) -> dict:  # summary: final losses, perplexity, parameters, wall time, paths (also in result.json); `finished` False after a budget stop
+    "Train a `TransformerLM`; checkpoints and resumes exactly; can run in time-boxed chunks."
     cfg, out = train_cfg, Path(train_cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path, log_path = out / 'checkpoint.pt', out / 'metrics.jsonl'
@@ -196,6 +197,8 @@ def train(model_cfg: ModelConfig,  # the model to build (see `get_config`)
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)],
                             lr=cfg.lr, betas=cfg.betas)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
+    if time_budget_s is not None and not time_budget_s >= 0:
+        raise ValueError(f"time_budget_s={time_budget_s!r} is invalid; it must be None or a number >= 0")
     step, wall = 0, 0.0
     if resume and ckpt_path.exists():
         st = load_checkpoint(ckpt_path)
@@ -212,9 +215,10 @@ def train(model_cfg: ModelConfig,  # the model to build (see `get_config`)
         log_path.write_text(''.join(json.dumps(r) + '\n' for r in _read_metrics(log_path) if r['step'] <= step))
     elif log_path.exists(): log_path.unlink()
 
+    def elapsed() -> float: return wall + time.time() - t0   # training wall time over every chunk of this run
     def checkpoint():
         save_checkpoint(ckpt_path, dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
-                                        rng=rng_state(), step=step, wall_time_s=wall + time.time() - t0,
+                                        rng=rng_state(), step=step, wall_time_s=elapsed(),
                                         data=dict(step=step, seed=cfg.seed, stream_len=len(train_stream)),
                                         model_cfg=model_cfg.to_dict(), train_cfg=cfg.to_dict()))
     def evaluate(log):
@@ -239,12 +243,17 @@ def train(model_cfg: ModelConfig,  # the model to build (see `get_config`)
             if callback is not None: callback(step, loss.item(), model)
             if valid_stream is not None and cfg.eval_every and step % cfg.eval_every == 0 and step < cfg.steps: evaluate(log)
             if cfg.ckpt_every and step % cfg.ckpt_every == 0 and step < cfg.steps: checkpoint()
+            if time_budget_s is not None and step < cfg.steps and time.time() - t0 >= time_budget_s: break
+        if step < cfg.steps:   # stopped by the time budget: checkpoint and report; the next call resumes here
+            checkpoint()
+            return dict(finished=False, steps=step, tokens_seen=step * cfg.batch_size * cfg.seq_len, wall_time_s=elapsed(),
+                        device=str(dev), out_dir=str(out), checkpoint=str(ckpt_path), metrics=str(log_path))
         if valid_stream is not None: last_valid = evaluate(log)
-    wall += time.time() - t0
     checkpoint()
+    wall = elapsed()
     losses = [r['loss'] for r in _read_metrics(log_path) if 'loss' in r]
     tail = losses[-max(1, len(losses) // 10):]
-    res = dict(final_train_loss=sum(tail) / len(tail), final_valid_loss=last_valid,
+    res = dict(finished=True, final_train_loss=sum(tail) / len(tail), final_valid_loss=last_valid,
                valid_ppl=None if last_valid is None else math.exp(last_valid), steps=step,
                tokens_seen=step * cfg.batch_size * cfg.seq_len, n_params=model.n_params(), wall_time_s=wall,
                device=str(dev), out_dir=str(out), checkpoint=str(ckpt_path), metrics=str(log_path))
