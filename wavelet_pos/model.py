@@ -70,6 +70,11 @@ CONFIGS: dict[str, dict] = {
                           cutoffs=(20000, 60000), div_value=4.0, tie_weights=True),
     'llama-7b': dict(vocab_size=32000, d_model=4096, n_layers=32, n_heads=32, d_ff=11008, encoding='rope',
                      norm='rmsnorm', mlp='swiglu', bias=False, dropout=0.0, tie_weights=False),
+    'gpu-small': dict(vocab_size=33278, d_model=512, n_layers=6, n_heads=8, d_ff=2048, encoding='wavelet',
+                      dropout=0.1, adaptive=True, cutoffs=(2000, 10000), div_value=4.0),
+    'llama-long': dict(vocab_size=8192, d_model=1024, n_layers=8, n_heads=8, d_ff=2816, encoding='wavelet',
+                       encoding_kwargs=dict(n_scales=8, first_exponent=2), norm='rmsnorm', mlp='swiglu', bias=False,
+                       dropout=0.0, tie_weights=False),
 }
 
 def get_config(name: str,  # one of the keys of `CONFIGS`
