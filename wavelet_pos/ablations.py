@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, json, math
 from pathlib import Path
 import torch
-from .experiments import GridSpec, ROWS, run_cell, slug, grid_records, _streams
+from .experiments import GridSpec, ROWS, run_cell, slug, cell_name, grid_records, _streams
 from .model import get_config
 from .positions import make_encoding
 from .provenance import atomic_write, load_results
@@ -151,9 +151,9 @@ def reuse_table1_cell(row: str,  # an ablation row listed in `TABLE1_TWINS[table
     "Copy the Table 1 cell that is identical to an ablation row, if it was run with the same settings."
     _check_table(table)
     if row not in TABLE1_TWINS[table]: raise ValueError(f"row={row!r} has no Table 1 twin; choose one of {list(TABLE1_TWINS[table])}")
-    dst = Path(spec.out)/f'{slug(row)}_s{seed}.json'
+    dst = Path(spec.out)/f'{cell_name(row, seed)}.json'
     if dst.exists(): return True
-    src = Path(table1_out)/f'{slug(TABLE1_TWINS[table][row])}_s{seed}.json'
+    src = Path(table1_out)/f'{cell_name(TABLE1_TWINS[table][row], seed)}.json'
     if not src.exists(): return False
     rec = json.loads(src.read_text())
     if _spec_key(rec['config']['spec']) != _spec_key(dataclasses.asdict(spec)): return False
@@ -190,7 +190,7 @@ def owed_rows(table: int,  # 3 or 4
               seed: int = 0,  # the seed
              ) -> list[str]:  # rows whose result file does not exist yet
     "The rows of a table that have not been run."
-    return [r for r in _check_table(table) if not (Path(out)/f'table{table}'/f'{slug(r)}_s{seed}.json').exists()]
+    return [r for r in _check_table(table) if not (Path(out)/f'table{table}'/f'{cell_name(r, seed)}.json').exists()]
 
 # %% ../nbs/22_ablations.ipynb #9d5b4bcc
 def _our_curves(table, out, mode='full'):

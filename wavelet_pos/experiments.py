@@ -15,7 +15,7 @@ from .train import TrainConfig, train, load_model, resolve_device
 from .provenance import save_result, load_result, load_results
 
 # %% auto #0
-__all__ = ['ROWS', 'MAIN_ROWS', 'WAVELET_ROWS', 'PAPER_TABLE1', 'slug', 'GridSpec', 'run_cell', 'run_grid', 'main',
+__all__ = ['ROWS', 'MAIN_ROWS', 'WAVELET_ROWS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'run_cell', 'run_grid', 'main',
            'grid_records', 'grid_table', 'plot_grid', 'check_claims']
 
 # %% ../nbs/20_table1_small.ipynb #29458ed2
@@ -37,6 +37,12 @@ WAVELET_ROWS = list(ROWS)[6:]
 def slug(row: str) -> str:  # a file-name-safe version of a row name
     "File-name-safe row name."
     return re.sub(r'[^a-z0-9]+', '-', row.lower().replace('θ', 'theta')).strip('-')
+
+def cell_name(row: str,  # a row name
+              seed: int,  # the cell's seed
+             ) -> str:  # e.g. 'wavelet-ricker_s0'
+    "Name of one (row, seed) cell: its result file is `<out>/<name>.json`, its checkpoints are under `<runs>/<name>/`."
+    return f'{slug(row)}_s{seed}'
 
 # %% ../nbs/20_table1_small.ipynb #83f4f969
 @dataclass
@@ -75,14 +81,14 @@ def run_cell(row: str,  # a key of `rows`
     "Train one row with one seed (resuming a checkpoint if any) and evaluate it in both protocols."
     rows = ROWS if rows is None else rows
     if row not in rows: raise ValueError(f"row={row!r} is unknown; choose one of {list(rows)}")
-    path = Path(spec.out)/f'{slug(row)}_s{seed}.json'
+    path = Path(spec.out)/f'{cell_name(row, seed)}.json'
     if path.exists() and not force: return json.loads(path.read_text())
     train_s, valid_s, vocab = streams or _streams(spec)
     enc, kw = rows[row]
     mcfg = get_config(spec.model, vocab_size=len(vocab), encoding=enc, encoding_kwargs=kw, **spec.model_overrides)
     tcfg = TrainConfig(steps=spec.steps, batch_size=spec.batch_size, seq_len=spec.train_len, lr=spec.lr, warmup=spec.warmup,
                        seed=seed, eval_every=0, eval_tokens=65536, ckpt_every=max(1, spec.steps // 5),
-                       out_dir=str(Path(spec.runs)/f'{slug(row)}_s{seed}'), progress=False)
+                       out_dir=str(Path(spec.runs)/cell_name(row, seed)), progress=False)
     t0 = time.time()
     tres = train(mcfg, tcfg, train_s, valid_s, resume=not force, time_budget_s=time_budget_s)
     if not tres['finished']: return None

@@ -8,7 +8,7 @@ import argparse, dataclasses, json, math, sys, tempfile, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
-from .experiments import GridSpec, run_cell, slug, ROWS, MAIN_ROWS, PAPER_TABLE1
+from .experiments import GridSpec, run_cell, cell_name, ROWS, MAIN_ROWS, PAPER_TABLE1
 from .train import TrainConfig, train, load_model, resolve_device
 from .evaluate import perplexity
 from .model import get_config, TransformerLM, ModelConfig
@@ -53,7 +53,7 @@ class Preset:
         if bad: raise ValueError(f"modes={self.modes!r} has {bad}; choose from ['split', 'full']")
         get_config(self.model, **self.model_overrides)   # fails early on a bad config name or override
 
-    def train_config(self, seed: int, out_dir: str | Path, vocab_size: int | None = None) -> TrainConfig:
+    def train_config(self, seed: int, out_dir: str | Path) -> TrainConfig:
         "The `TrainConfig` of one cell."
         return TrainConfig(steps=self.steps, batch_size=self.batch_size, seq_len=self.train_len, lr=self.lr,
                            betas=self.betas, weight_decay=self.weight_decay, warmup=self.warmup, seed=seed, eval_every=0,
@@ -190,7 +190,7 @@ def result_path(p: Preset,  # the preset
                 out: str | Path,  # result folder
                ) -> Path:  # where the cell's result file goes
     "The result file of a cell (the same naming as `run_cell`)."
-    return Path(out)/f'{slug(row)}_s{seed}.json'
+    return Path(out)/f'{cell_name(row, seed)}.json'
 
 def run_cell_gpu(p: Preset | str,  # the preset
                  row: str,  # one of its rows
@@ -209,7 +209,7 @@ def run_cell_gpu(p: Preset | str,  # the preset
     path = result_path(p, row, seed, out)
     if path.exists(): return json.loads(path.read_text())
     mcfg = dataclasses.replace(p.model_config(row), **model_overrides(p, streams['vocab_size']))
-    tcfg = p.train_config(seed, Path(runs)/f'{slug(row)}_s{seed}')
+    tcfg = p.train_config(seed, Path(runs)/cell_name(row, seed))
     t0 = time.time()
     tres = train(mcfg, tcfg, streams['train'], streams['valid'], time_budget_s=time_budget_s)
     if not tres['finished']: return None
@@ -229,7 +229,7 @@ def run_cell_gpu(p: Preset | str,  # the preset
 # %% ../nbs/21_gpu_runs.ipynb #b19204cb
 def _cell_step(runs: Path, row: str, seed: int) -> int:
     "How far a cell's training got (from its metrics log; 0 if not started)."
-    f = Path(runs)/f'{slug(row)}_s{seed}'/'metrics.jsonl'
+    f = Path(runs)/cell_name(row, seed)/'metrics.jsonl'
     if not f.exists(): return 0
     steps = [json.loads(l).get('step', 0) for l in f.read_text().splitlines() if l.strip()]
     return max(steps, default=0)

@@ -216,6 +216,9 @@ def train(model_cfg: ModelConfig,  # the model to build (see `get_config`)
     elif log_path.exists(): log_path.unlink()
 
     def elapsed() -> float: return wall + time.time() - t0   # training wall time over every chunk of this run
+    def progress(finished: bool) -> dict:   # what every return reports
+        return dict(finished=finished, steps=step, tokens_seen=step * cfg.batch_size * cfg.seq_len, wall_time_s=elapsed(),
+                    device=str(dev), out_dir=str(out), checkpoint=str(ckpt_path), metrics=str(log_path))
     def checkpoint():
         save_checkpoint(ckpt_path, dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
                                         rng=rng_state(), step=step, wall_time_s=elapsed(),
@@ -246,17 +249,14 @@ def train(model_cfg: ModelConfig,  # the model to build (see `get_config`)
             if time_budget_s is not None and step < cfg.steps and time.time() - t0 >= time_budget_s: break
         if step < cfg.steps:   # stopped by the time budget: checkpoint and report; the next call resumes here
             checkpoint()
-            return dict(finished=False, steps=step, tokens_seen=step * cfg.batch_size * cfg.seq_len, wall_time_s=elapsed(),
-                        device=str(dev), out_dir=str(out), checkpoint=str(ckpt_path), metrics=str(log_path))
+            return progress(False)
         if valid_stream is not None: last_valid = evaluate(log)
     checkpoint()
-    wall = elapsed()
+    res = progress(True); wall = res['wall_time_s']
     losses = [r['loss'] for r in _read_metrics(log_path) if 'loss' in r]
     tail = losses[-max(1, len(losses) // 10):]
-    res = dict(finished=True, final_train_loss=sum(tail) / len(tail), final_valid_loss=last_valid,
-               valid_ppl=None if last_valid is None else math.exp(last_valid), steps=step,
-               tokens_seen=step * cfg.batch_size * cfg.seq_len, n_params=model.n_params(), wall_time_s=wall,
-               device=str(dev), out_dir=str(out), checkpoint=str(ckpt_path), metrics=str(log_path))
+    res.update(final_train_loss=sum(tail) / len(tail), final_valid_loss=last_valid,
+               valid_ppl=None if last_valid is None else math.exp(last_valid), n_params=model.n_params())
     save_result(out / 'result.json', res, config=dict(model=model_cfg.to_dict(), train=cfg.to_dict()),
                 seed=cfg.seed, wall_time=wall)
     return res
