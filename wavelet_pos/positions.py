@@ -18,6 +18,7 @@ __all__ = ['ENCODINGS', 'PositionalEncoding', 'NoPE', 'sinusoid', 'Sinusoidal', 
 class PositionalEncoding(nn.Module):
     "Base class: how a positional encoding enters attention. Every hook defaults to 'no position information'."
     support: int | None = None  # largest |m-n| at which `rel_table` is non-negligible; None = unbounded
+    dim_support: tuple | None = None  # per column j of `rel_table`, its own support (all <= `support`); None: every column reaches `support`
     def __init__(self,
                  head_dim: int,  # $d$, dimensions per head
                  n_heads: int,  # $H$, number of heads
@@ -219,8 +220,9 @@ class WaveletRPE(PositionalEncoding):
         self.register_buffer('a', a, persistent=False); self.register_buffer('b', b, persistent=False)
         self.wavelet, self.n_scales, self.first_exponent, self.convention, self.fixed_scale = self.psi.name, n_scales, first_exponent, convention, fixed_scale
         other = 'offset' if convention == 'distance' else 'distance'     # the reach towards m-n < 0 (non-causal use)
-        r1, r2 = (support_radius(a, b, self.psi, tol=tol, convention=c) for c in (convention, other))
-        self.support = None if r1 is None or r2 is None else max(r1, r2)
+        r1, r2 = (support_radius(a, b, self.psi, tol=tol, convention=c, per_channel=True) for c in (convention, other))
+        self.dim_support = None if r1 is None or r2 is None else tuple(map(max, r1, r2))
+        self.support = None if self.dim_support is None else max(self.dim_support)
     def rel_table(self, distances):
         from wavelet_pos.wavelets import wavelet_values
         t = distances.to(torch.float64)

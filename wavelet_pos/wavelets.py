@@ -166,17 +166,18 @@ def support_radius(a: torch.Tensor,  # scales (d,)
                    tol: float = 1e-12,  # values with |p| < tol count as zero
                    convention: str = 'distance',  # as in `wavelet_table`
                    x_max: float = 64.0,  # search psi on [-x_max, x_max]
-                  ) -> int | None:  # R: |p[r, j]| < tol for all r > R and all j; None if psi has not decayed within x_max
-    "Largest relative distance at which the wavelet table can reach `tol`."
+                   per_channel: bool = False,  # True: one radius per column j of the table, as a tuple of d ints
+                  ) -> int | tuple | None:  # R: |p[r, j]| < tol for all r > R and all j; None if psi has not decayed within x_max
+    "Largest relative distance at which the wavelet table can reach `tol` (overall, or per channel)."
     a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
     _check(a, b, convention)
     if not tol > 0: raise ValueError(f"tol={tol!r} must be > 0")
     w = get_wavelet(wavelet)
     x = torch.linspace(*(w.support or (-x_max, x_max)), 2**20 + 1, dtype=torch.float64)
     big = (w.envelope(x) >= tol).nonzero().flatten()
-    if len(big) == 0: return 0
+    if len(big) == 0: return (0,) * len(a) if per_channel else 0
     if w.support is None and (big[0] == 0 or big[-1] == len(x) - 1): return None
     dx = x[1] - x[0]
     lo, hi = (x[big[0]] - dx).item(), (x[big[-1]] + dx).item()
-    reach = b + a * hi if convention == 'distance' else -b - a * lo
-    return max(0, math.ceil(reach.max().item()))
+    reach = (b + a * hi if convention == 'distance' else -b - a * lo).ceil().clamp(min=0).long()
+    return tuple(reach.tolist()) if per_channel else int(reach.max())
