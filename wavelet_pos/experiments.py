@@ -15,8 +15,8 @@ from .train import TrainConfig, train, load_model, resolve_device
 from .provenance import save_result, load_result, load_results
 
 # %% auto #0
-__all__ = ['ROWS', 'MAIN_ROWS', 'WAVELET_ROWS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'run_cell', 'run_grid', 'main',
-           'grid_records', 'grid_table', 'plot_grid', 'check_claims']
+__all__ = ['ROWS', 'MAIN_ROWS', 'WAVELET_ROWS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'train_and_evaluate', 'run_cell',
+           'run_grid', 'main', 'grid_records', 'grid_table', 'plot_grid', 'check_claims']
 
 # %% ../nbs/20_table1_small.ipynb #29458ed2
 ROWS: dict[str, tuple[str, dict]] = {
@@ -70,6 +70,29 @@ def _streams(spec: GridSpec):
     valid_s, _ = wikitext_stream('validation', spec.data, vocab=vocab)
     return train_s, valid_s, vocab
 
+def train_and_evaluate(path: str | Path,  # result file to write
+                       mcfg, tcfg,  # `ModelConfig` and `TrainConfig` (checkpoints go to tcfg.out_dir)
+                       train_s: torch.Tensor, valid_s: torch.Tensor,  # token streams
+                       eval_lens, modes,  # evaluation lengths and protocols (`perplexity` modes)
+                       eval_kwargs: dict,  # further `perplexity` arguments (train_len, bos, max_tokens, n_samples, ...)
+                       record: dict,  # what identifies the cell (row, encoding, seed, ...), stored before `train` and `evals`
+                       config: dict,  # the configuration stored as provenance
+                       resume: bool = True,  # continue from the run folder's checkpoint if there is one
+                       time_budget_s: float | None = None,  # train for at most about this long in this call
+                      ) -> dict | None:  # the saved record; None if the budget ran out before training finished
+    "Train (or resume) one configuration, evaluate it at every length and protocol, and save the record atomically."
+    t0 = time.time()
+    tres = train(mcfg, tcfg, train_s, valid_s, resume=resume, time_budget_s=time_budget_s)
+    if not tres['finished']: return None
+    model = load_model(tcfg.out_dir, device=str(resolve_device(tcfg.device))).eval()
+    evals = []
+    for L in eval_lens:
+        for mode in modes:
+            r = perplexity(model, valid_s, L, mode=mode, **eval_kwargs)
+            evals.append(dict(mode=mode, eval_len=L, ppl=r['ppl'], nll=r['nll'], n_tokens=r['n_tokens'], seconds=r['seconds']))
+    save_result(path, dict(**record, train=tres, evals=evals), config=config, seed=record.get('seed'), wall_time=time.time() - t0)
+    return json.loads(Path(path).read_text())
+
 def run_cell(row: str,  # a key of `rows`
              seed: int,  # the random seed of this run
              spec: GridSpec = GridSpec(),  # the grid's settings
@@ -89,20 +112,11 @@ def run_cell(row: str,  # a key of `rows`
     tcfg = TrainConfig(steps=spec.steps, batch_size=spec.batch_size, seq_len=spec.train_len, lr=spec.lr, warmup=spec.warmup,
                        seed=seed, eval_every=0, eval_tokens=65536, ckpt_every=max(1, spec.steps // 5),
                        out_dir=str(Path(spec.runs)/cell_name(row, seed)), progress=False)
-    t0 = time.time()
-    tres = train(mcfg, tcfg, train_s, valid_s, resume=not force, time_budget_s=time_budget_s)
-    if not tres['finished']: return None
-    model = load_model(tcfg.out_dir, device=str(resolve_device(tcfg.device))).eval()
-    evals = []
-    for L in spec.eval_lens:
-        for mode in ('split', 'full'):
-            r = perplexity(model, valid_s, L, mode=mode, train_len=spec.train_len, max_tokens=spec.eval_tokens,
-                           bos=vocab.eos)
-            evals.append(dict(mode=mode, eval_len=L, ppl=r['ppl'], nll=r['nll'], n_tokens=r['n_tokens']))
-    data = dict(row=row, encoding=enc, encoding_kwargs=kw, seed=seed, train=tres, evals=evals)
-    save_result(path, data, config=dict(spec=dataclasses.asdict(spec), model=mcfg.to_dict(), train=tcfg.to_dict()),
-                seed=seed, wall_time=time.time() - t0)
-    return json.loads(path.read_text())
+    return train_and_evaluate(path, mcfg, tcfg, train_s, valid_s, spec.eval_lens, ('split', 'full'),
+                              dict(train_len=spec.train_len, max_tokens=spec.eval_tokens, bos=vocab.eos),
+                              dict(row=row, encoding=enc, encoding_kwargs=kw, seed=seed),
+                              dict(spec=dataclasses.asdict(spec), model=mcfg.to_dict(), train=tcfg.to_dict()),
+                              resume=not force, time_budget_s=time_budget_s)
 
 # %% ../nbs/20_table1_small.ipynb #7254c760
 def run_grid(spec: GridSpec = GridSpec(),  # the grid

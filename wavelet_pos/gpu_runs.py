@@ -8,12 +8,11 @@ import argparse, dataclasses, json, math, sys, tempfile, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
-from .experiments import GridSpec, run_cell, cell_name, ROWS, MAIN_ROWS, PAPER_TABLE1
-from .train import TrainConfig, train, load_model, resolve_device
-from .evaluate import perplexity
+from .experiments import GridSpec, run_cell, train_and_evaluate, cell_name, ROWS, MAIN_ROWS, PAPER_TABLE1
+from .train import TrainConfig, resolve_device
 from .model import get_config, TransformerLM, ModelConfig
 from .data import wikitext_stream, python_code_stream
-from .provenance import save_result, load_result, atomic_write
+from .provenance import load_result, atomic_write
 
 # %% auto #0
 __all__ = ['DATA_SOURCES', 'PRESETS', 'DEVICE_ENV', 'PAPER_TABLE2', 'PAPER_TABLE1_1024', 'Preset', 'check_row', 'get_preset',
@@ -210,21 +209,13 @@ def run_cell_gpu(p: Preset | str,  # the preset
     if path.exists(): return json.loads(path.read_text())
     mcfg = dataclasses.replace(p.model_config(row), **model_overrides(p, streams['vocab_size']))
     tcfg = p.train_config(seed, Path(runs)/cell_name(row, seed))
-    t0 = time.time()
-    tres = train(mcfg, tcfg, streams['train'], streams['valid'], time_budget_s=time_budget_s)
-    if not tres['finished']: return None
-    model = load_model(tcfg.out_dir, device=str(resolve_device(tcfg.device))).eval()
-    evals = []
-    for L in p.eval_lens:
-        for mode in p.modes:
-            r = perplexity(model, streams['valid'], L, mode=mode, train_len=p.train_len, bos=streams['bos'],
-                           max_tokens=None if p.eval_samples else p.eval_tokens, n_samples=p.eval_samples, seed=seed)
-            evals.append(dict(mode=mode, eval_len=L, ppl=r['ppl'], nll=r['nll'], n_tokens=r['n_tokens'], seconds=r['seconds']))
     enc, kw = p.rows[row]
-    data = dict(row=row, encoding=enc, encoding_kwargs=kw, seed=seed, train=tres, evals=evals, data_used=streams['data'])
-    save_result(path, data, config=dict(preset=dataclasses.asdict(p), model=mcfg.to_dict(), train=tcfg.to_dict()),
-                seed=seed, wall_time=time.time() - t0)
-    return json.loads(path.read_text())
+    return train_and_evaluate(path, mcfg, tcfg, streams['train'], streams['valid'], p.eval_lens, p.modes,
+                              dict(train_len=p.train_len, bos=streams['bos'], max_tokens=None if p.eval_samples else p.eval_tokens,
+                                   n_samples=p.eval_samples, seed=seed),
+                              dict(row=row, encoding=enc, encoding_kwargs=kw, seed=seed, data_used=streams['data']),
+                              dict(preset=dataclasses.asdict(p), model=mcfg.to_dict(), train=tcfg.to_dict()),
+                              time_budget_s=time_budget_s)
 
 # %% ../nbs/21_gpu_runs.ipynb #b19204cb
 def _cell_step(runs: Path, row: str, seed: int) -> int:
