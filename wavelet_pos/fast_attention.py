@@ -35,6 +35,7 @@ class BandPlan:
     support: int  # S: the band is 0 <= m-n <= S (causal) or |m-n| <= S
     causal: bool  # keys with m-n < 0 are masked
     runs: list  # (t_a, t_b, n): band distances t_a..t_b need the first n table columns (n=-1: all)
+    fused_far: bool  # True: tiles hold the band only (-inf beyond it) and `far` the rest; False: tiles hold every visible key
     far: list  # fused calls for keys outside the band: (flip, qa, qb, ka, kb, causal), see `_far_calls`
 
     @property
@@ -53,9 +54,10 @@ class BandPlan:
 
 @functools.lru_cache(maxsize=64)
 def _runs(dim_support: tuple | None, S: int, causal: bool) -> list:
-    "Band distances in runs (t_a, t_b, n) that need the same number n of leading table columns (-1: all of them)."
+    "Band distances in runs (t_a, t_b, n) that need the same number n of leading table columns, sorted by decreasing support (-1: all)."
     t = torch.arange(0 if causal else -S, S + 1)
     if dim_support is None: return [(int(t[0]), S, -1)]
+    dim_support = sorted(dim_support, reverse=True)
     d, g = len(dim_support), max(1, len(dim_support) // 8)    # n rounded up to g columns: fewer, larger matmuls
     n = (torch.tensor(dim_support)[None] >= t.abs()[:, None]).sum(1)
     n = ((n + g - 1) // g * g).clamp(max=d)                   # extra columns hold values below tol: still exact
@@ -97,7 +99,7 @@ def band_plan(q0: int,  # position of the first query
     if fused_far:
         far = _far_calls(shift, Lq, Lk, S, False)
         if not causal: far += _far_calls(Lk - Lq - shift, Lq, Lk, S, True)   # m-n < -S, as m-n > S on the reversed sequences
-    return BandPlan(blocks, shift, S, causal, _runs(None if dim_support is None else tuple(sorted(dim_support, reverse=True)), S, causal), far)
+    return BandPlan(blocks, shift, S, causal, _runs(dim_support, S, causal), fused_far, far)
 
 # %% ../nbs/11_fast_attention.ipynb #405c5157
 def skew(R: torch.Tensor,  # (..., bq, bq+nk-1) contiguous; column u holds distance (top-left distance + bq-1) - u
@@ -163,8 +165,8 @@ def _tile_R(plan, qp, T, qs, qe, ks, ke, dtype):
     R = torch.empty(*lead, bq, nT, dtype=dtype, device=qp.device)
     u_a = cols[0][0] if cols else nT                      # columns [0, u_a): distance above the band (t > S)
     u_b = cols[-1][1] if cols else nT                     # columns [u_b, nT): below the band (t < t_lo)
-    R[..., :u_a] = float('-inf') if plan.far else 0.0
-    R[..., u_b:] = float('-inf') if (plan.far or plan.causal) else 0.0
+    R[..., :u_a] = float('-inf') if plan.fused_far else 0.0
+    R[..., u_b:] = float('-inf') if (plan.fused_far or plan.causal) else 0.0
     if T is None: R[..., u_a:u_b] = 0.0
     elif T.shape[0] == 1:                                  # table shared by the heads: 2-D matmuls written in place
         d = qp.shape[-1]
@@ -377,7 +379,7 @@ def cost_model(L: int,  # sequence length
               ) -> dict:  # per head: {method: (forward FLOPs, extra elements held at once)}
     "Forward FLOPs and peak extra elements per head of causal attention with the position term, by method."
     content = 2 * d * L * L
-    runs = _runs(None if dim_support is None else tuple(sorted(dim_support, reverse=True)), S, True)
+    runs = _runs(dim_support, S, True)
     cols = sum((min(b, L - 1) - a + 1) * (d if n < 0 else n) for a, b, n in runs if a < L)   # per query: the columns used, summed over distances
     tiles = sum(min(block_size, L - m0) * (min(m0, S) + min(block_size, L - m0)) for m0 in range(0, L, block_size))   # tile cells
     chunked = 2 * d * max(L - S - 1, 0) ** 2 + 4 * d * tiles + 2 * L * cols
