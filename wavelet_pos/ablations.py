@@ -15,8 +15,9 @@ from .provenance import atomic_write, load_results
 # %% auto #0
 __all__ = ['PAPER_HEAD_DIM', 'TABLE3_FAMILIES', 'TABLE3_SHAPES', 'PAPER_TABLE3_SHAPES', 'HEAD_DIM', 'TABLE3_KEYS', 'TABLE3_ROWS',
            'FACTORS', 'PAPER_LENGTHS', 'PAPER_TABLE3', 'TABLE4_WAVELETS', 'TABLE4_ROWS', 'PAPER_TABLE4', 'TABLE1_TWINS',
-           'TABLES', 'head_dim_of', 'grid_label', 'level_scale', 'levels_to_grid', 'ablation_spec', 'reuse_table1_cell',
-           'run_ablation', 'owed_rows', 'ablation_table', 'check_ablation_claims', 'main']
+           'TABLES', 'EXTRA_SEEDS', 'head_dim_of', 'grid_label', 'level_scale', 'levels_to_grid', 'ablation_spec',
+           'reuse_table1_cell', 'run_ablation', 'owed_rows', 'ablation_table', 'check_ablation_claims',
+           'paired_effects', 'main', 'seed_rows']
 
 # %% ../nbs/22_ablations.ipynb #cdf6b986
 PAPER_HEAD_DIM = 128  # dimensions per head of the paper's model (Sec. 6: 1024 wide, 8 heads)
@@ -193,15 +194,22 @@ def owed_rows(table: int,  # 3 or 4
     return [r for r in _check_table(table) if not (Path(out)/f'table{table}'/f'{cell_name(r, seed)}.json').exists()]
 
 # %% ../nbs/22_ablations.ipynb #9d5b4bcc
-def _our_curves(table, out, mode='full'):
-    "row -> {factor: mean ppl over seeds} from the saved cells of one table."
-    import statistics as st
-    rows = _check_table(table)
-    by = {}
+def _seed_curves(table, out, mode='full'):
+    "seed -> row -> {factor: ppl} from the saved cells of one table."
+    rows, by = _check_table(table), {}
     for r in grid_records(f'{out}/table{table}'):
         if r['encoding'] in rows and r['mode'] == mode:
-            by.setdefault(r['encoding'], {}).setdefault(r['eval_len'] / r['train_len'], []).append(r['ppl'])
-    return {row: {f: st.mean(v) for f, v in sorted(c.items())} for row, c in by.items()}
+            by.setdefault(r['seed'], {}).setdefault(r['encoding'], {})[r['eval_len'] / r['train_len']] = r['ppl']
+    return {s: {row: dict(sorted(c.items())) for row, c in by[s].items()} for s in sorted(by)}
+
+def _mean_curves(per_seed):
+    "row -> {factor: (mean, std, n)} over the seeds that ran the row (std 0 for one seed)."
+    import statistics as st
+    vals = {}
+    for curves in per_seed.values():
+        for row, c in curves.items():
+            for f, v in c.items(): vals.setdefault(row, {}).setdefault(f, []).append(v)
+    return {row: {f: (st.mean(v), st.stdev(v) if len(v) > 1 else 0.0, len(v)) for f, v in c.items()} for row, c in vals.items()}
 
 def _paper_curve(vals): return dict(zip(FACTORS, vals))
 
@@ -209,27 +217,32 @@ def ablation_table(table: int,  # 3 or 4
                    out: str = 'results/ablations',  # parent folder of the result files
                    mode: str = 'full',  # 'full' (the paper's Tables 3-4) or 'split'
                    digits: int = 2,  # decimals
-                  ):  # DataFrame: index (row, source), columns '0.25×'..'5×'
-    "Our measured rows of Table 3 or 4 with the paper's numbers (labelled '(paper)') interleaved."
+                  ):  # DataFrame: index (row, source), columns '0.25×'..'5×' and 'seeds'
+    "Our measured rows of Table 3 or 4 (mean ± std over the seeds run) with the paper's numbers (labelled '(paper)') interleaved."
     import pandas as pd
     if mode not in ('full', 'split'): raise ValueError(f"mode={mode!r} is unknown; choose one of ['full', 'split']")
-    ours = _our_curves(table, out, mode)
-    cols = [f'{f:g}×' for f in FACTORS]
-    fmt = lambda c: [f'{c[f]:.{digits}f}' if f in c else '-' for f in FACTORS]
+    per_seed = _seed_curves(table, out, mode)
+    ours = _mean_curves(per_seed)
+    cols = [f'{f:g}×' for f in FACTORS] + ['seeds']
+    cell = lambda m, s, n: f'{m:.{digits}f}' if n == 1 else f'{m:.{digits}f} ± {s:.{digits}f}'
+    def mine(row):
+        if row not in ours: return ['owed'] * len(FACTORS) + ['']
+        seeds = [s for s, c in per_seed.items() if row in c]
+        return [cell(*ours[row][f]) if f in ours[row] else '-' for f in FACTORS] + [', '.join(map(str, seeds))]
+    paper = lambda vals: [f'{v:.{digits}f}' for v in vals] + ['']
     lines = []
     if table == 3:
-        shown = set()
         for fam in TABLE3_FAMILIES:
             for s, e in PAPER_TABLE3_SHAPES:
                 prow = f"{fam} {grid_label(s, e, PAPER_HEAD_DIM)}"
                 row = next((r for r, k in TABLE3_KEYS.items() if k == (fam, s, e)), None)
-                if row is None: lines.append((f"(no analogue at d={HEAD_DIM})", 'ours', ['—'] * len(FACTORS)))
-                else: lines.append((row, 'ours', fmt(ours[row]) if row in ours else ['owed'] * len(FACTORS)))
-                lines.append((prow, '(paper)', fmt(_paper_curve(PAPER_TABLE3[prow]))))
+                if row is None: lines.append((f"(no analogue at d={HEAD_DIM})", 'ours', ['—'] * len(FACTORS) + ['']))
+                else: lines.append((row, 'ours', mine(row)))
+                lines.append((prow, '(paper)', paper(PAPER_TABLE3[prow])))
     else:
         for row in TABLE4_ROWS:
-            lines.append((row, 'ours', fmt(ours[row]) if row in ours else ['owed'] * len(FACTORS)))
-            lines.append((row, '(paper)', fmt(_paper_curve(PAPER_TABLE4[row]))))
+            lines.append((row, 'ours', mine(row)))
+            lines.append((row, '(paper)', paper(PAPER_TABLE4[row])))
     idx = pd.MultiIndex.from_tuples([(a, b) for a, b, _ in lines], names=['row', 'source'])
     return pd.DataFrame([v for *_, v in lines], index=idx, columns=cols)
 
@@ -283,7 +296,7 @@ def _claims4(curves, tol):
                     + (f"; Haar {last('Haar'):.2f}" if 'Haar' in curves else '')))
     poor = [w for w in disc if w.startswith('coif') or w == 'dmey']
     rest = [w for w in disc if w not in poor]
-    if not poor or len(rest) < 2: out.append(("coif and dmey are poor even at short lengths", 'not yet run', 'needs coif/dmey rows and other discrete rows'))
+    if not poor or len(rest) < 3: out.append(("coif and dmey are poor even at short lengths", 'not yet run', 'needs coif/dmey rows and other discrete rows'))
     else:
         med = st.median(short(w) for w in rest)
         bad = [w for w in poor if short(w) > med * (1 + tol)]
@@ -299,33 +312,84 @@ def _claims4(curves, tol):
                     'Spearman ρ(order, ppl at the longest length): ' + ', '.join(f"{f} {r:+.2f}" for f, r in rho.items())))
     return out
 
+def _over_seeds(claims, per_seed):
+    """Each claim decided on the mean over the seeds that ran the most rows (paired: the same rows for every seed),
+    on the mean of all seeds over the rows they share (when some seeds ran fewer rows), and on every seed alone. claims: curves -> [(claim, verdict, evidence)]; per_seed: seed -> curves.
+    Returns [(claim, verdict, evidence, per-seed verdicts)]."""
+    import statistics as st
+    blank = claims({})                                                  # every claim, 'not yet run'
+    if not per_seed: return [(c, v, e, '') for c, v, e in blank]
+    def mean(seeds):                                                    # row -> {factor: mean}, rows every one of `seeds` ran
+        rows = set.intersection(*(set(per_seed[s]) for s in seeds))
+        return {r: {f: st.mean(per_seed[s][r][f] for s in seeds) for f in per_seed[seeds[0]][r]} for r in rows}
+    most = max(len(c) for c in per_seed.values())
+    seeds = [s for s, c in per_seed.items() if len(c) == most]          # complete seeds (all seeds, once every row is run)
+    alone = {s: claims(c) for s, c in per_seed.items()}
+    shared = claims(mean(list(per_seed))) if len(seeds) < len(per_seed) else None   # every seed, on the rows they all ran
+    base = lambda v: v.split(' (')[0]                                   # without the "(k of n rows)" coverage note
+    out = []
+    for i, (claim, v, e) in enumerate(claims(mean(seeds))):
+        if v != 'not yet run':
+            agree = sum(base(alone[s][i][1]) == base(v) for s in seeds)
+            v += ' (1 seed)' if len(seeds) == 1 else f' (mean of {len(seeds)} seeds; {agree} of {len(seeds)} agree)'
+            if shared and shared[i][1] != 'not yet run':
+                v += f"; mean of all {len(per_seed)} seeds on the rows they share: {shared[i][1]}"
+                e += f"; mean of all {len(per_seed)} seeds: {shared[i][2]}"
+        ran = [s for s in alone if alone[s][i][1] != 'not yet run']
+        out.append((claim, v, e, ' · '.join(f"s{s}: {alone[s][i][1]}" for s in ran)))
+    return out
+
 def check_ablation_claims(out: str = 'results/ablations',  # parent folder of the result files (table3/, table4/)
                           tol: float = 0.01,  # relative perplexity difference that counts as a change
-                         ):  # DataFrame: claim, rows, verdict and evidence on the paper's numbers, ours
-    "Decide each claim of App. A.13/A.14 on the paper's numbers and on our measured cells."
+                         ):  # DataFrame: claim, rows, verdict and evidence on the paper's numbers, ours (mean over seeds), ours per seed
+    "Decide each claim of App. A.13/A.14 on the paper's numbers, on the mean of our complete seeds, and on each seed alone."
     import pandas as pd
     if not tol >= 0: raise ValueError(f"tol={tol!r} must be >= 0")
     res = []
-    ours3 = _our_curves(3, out)
+    seeds3 = _seed_curves(3, out)
     for fam in TABLE3_FAMILIES:
         paper = {(s, e): _paper_curve(PAPER_TABLE3[f"{fam} {grid_label(s, e, PAPER_HEAD_DIM)}"]) for s, e in PAPER_TABLE3_SHAPES}
-        mine = {TABLE3_KEYS[r][1:]: c for r, c in ours3.items() if TABLE3_KEYS[r][0] == fam}
-        for (c, pv, pe), (_, v, e) in zip(_claims3(paper, fam, tol, PAPER_HEAD_DIM, (128, 0)), _claims3(mine, fam, tol, HEAD_DIM, (32, 0))):
-            res.append((c, f'Table 3, {fam}', pv, pe, v + (' (1 seed)' if v != 'not yet run' else ''), e))
+        mine = {s: m for s, curves in seeds3.items()
+                if (m := {TABLE3_KEYS[r][1:]: c for r, c in curves.items() if TABLE3_KEYS[r][0] == fam})}
+        ours = _over_seeds(lambda c: _claims3(c, fam, tol, HEAD_DIM, (32, 0)), mine)
+        for (c, pv, pe), (_, v, e, ps) in zip(_claims3(paper, fam, tol, PAPER_HEAD_DIM, (128, 0)), ours):
+            res.append((c, f'Table 3, {fam}', pv, pe, v, e, ps))
     paper4 = {w: _paper_curve(PAPER_TABLE4[w]) for w in TABLE4_ROWS}
-    for (c, pv, pe), (_, v, e) in zip(_claims4(paper4, tol), _claims4(_our_curves(4, out), tol)):
-        res.append((c, 'Table 4', pv, pe, v + (' (1 seed)' if v != 'not yet run' else ''), e))
-    return pd.DataFrame(res, columns=['claim (paper)', 'rows', "verdict on the paper's numbers", "the paper's evidence", 'our verdict', 'our evidence'])
+    for (c, pv, pe), (_, v, e, ps) in zip(_claims4(paper4, tol), _over_seeds(lambda c: _claims4(c, tol), _seed_curves(4, out))):
+        res.append((c, 'Table 4', pv, pe, v, e, ps))
+    return pd.DataFrame(res, columns=['claim (paper)', 'rows', "verdict on the paper's numbers", "the paper's evidence",
+                                      'our verdict', 'our evidence (mean over seeds)', 'ours per seed'])
+
+# %% ../nbs/22_ablations.ipynb #671321ca
+def paired_effects(table: int,  # 3 or 4
+                   out: str = 'results/ablations',  # parent folder of the result files
+                   ref: str | None = None,  # the reference row; default the paper's default grid (Table 3: per family) or rbio1.1 (Table 4)
+                   factor: float = 5,  # evaluation length as a multiple of L_train
+                   mode: str = 'full',  # 'full' or 'split'
+                  ):  # DataFrame: index row, columns seeds; % change of ppl vs the reference row of the same seed
+    "Per seed, each row's perplexity at `factor`×L_train relative to the reference row trained with the same seed (paired)."
+    import pandas as pd
+    if factor not in FACTORS: raise ValueError(f"factor={factor!r} is not evaluated; choose one of {list(FACTORS)}")
+    rows = _check_table(table)
+    if ref is not None and ref not in rows: raise ValueError(f"ref={ref!r} is not a row of Table {table}")
+    default = lambda r: ref or (next(k for k, v in TABLE3_KEYS.items() if v == (TABLE3_KEYS[r][0], 8, 0)) if table == 3 else 'rbio1.1')
+    res = {}
+    for s, curves in _seed_curves(table, out, mode).items():
+        for r, c in curves.items():
+            b = curves.get(default(r))
+            if b is not None and factor in c: res.setdefault(r, {})[s] = 100 * (c[factor] / b[factor] - 1)
+    return pd.DataFrame.from_dict(res, orient='index').reindex([r for r in rows if r in res]).rename_axis('row').rename_axis('seed', axis=1)
 
 # %% ../nbs/22_ablations.ipynb #b469c535
 def main(argv: list[str] | None = None,  # command-line arguments (default: sys.argv[1:])
         ) -> int:  # exit status
-    "`python -m wavelet_pos.ablations [--tables 3 4] [--rows ...]`: run or complete the ablation grids (seed 0)."
+    "`python -m wavelet_pos.ablations [--tables 3 4] [--rows ...] [--seeds 0 1 2]`: run or complete the ablation grids."
     import argparse
     p = argparse.ArgumentParser(prog='python -m wavelet_pos.ablations', description='Run (or complete) the Table 3/4 ablations; '
                                 'finished cells are read back, interrupted ones resume from their checkpoints.')
     p.add_argument('--tables', nargs='+', type=int, choices=list(TABLES), default=list(TABLES), help='tables to run (default: 3 4)')
     p.add_argument('--rows', nargs='+', help='only these rows (names as in TABLE3_ROWS / TABLE4_ROWS)')
+    p.add_argument('--seeds', nargs='+', type=int, default=[0], help='seeds of every cell (default: 0)')
     p.add_argument('--out', default='results/ablations', help='parent folder of the result files (default: %(default)s)')
     p.add_argument('--runs', default='runs/ablations', help='parent folder of checkpoints (default: %(default)s)')
     p.add_argument('--table1-out', default=GridSpec.out, help='Table 1 results to reuse identical cells from (default: %(default)s)')
@@ -333,8 +397,25 @@ def main(argv: list[str] | None = None,  # command-line arguments (default: sys.
     for t in a.tables:
         rows = [r for r in TABLES[t] if a.rows is None or r in a.rows]
         if a.rows is not None and not rows: continue
-        for r in run_ablation(t, ablation_spec(t, a.out, a.runs), rows, table1_out=a.table1_out):
-            print(f"table {t}:", r['data']['row'], ' '.join(f"{e['eval_len']}={e['ppl']:.1f}" for e in r['data']['evals'] if e['mode'] == 'full'))
+        for s in a.seeds:
+            for r in run_ablation(t, ablation_spec(t, a.out, a.runs), rows, seed=s, table1_out=a.table1_out):
+                print(f"table {t} seed {s}:", r['data']['row'], ' '.join(f"{e['eval_len']}={e['ppl']:.1f}" for e in r['data']['evals'] if e['mode'] == 'full'))
     return 0
 
 if __name__ == '__main__' and '__file__' in globals(): raise SystemExit(main())   # `python -m wavelet_pos.ablations`
+
+# %% ../nbs/22_ablations.ipynb #410b2e5d
+EXTRA_SEEDS = (1, 2)  # seeds run beyond 0 on the rows the claims rest on
+
+def seed_rows(table: int,  # 3 or 4
+              out: str = 'results/ablations',  # parent folder of the result files
+              n_best: int = 3,  # Table 4: this many discrete rows, lowest perplexity at the longest length for seed 0
+             ) -> list[str]:  # the rows that get `EXTRA_SEEDS`
+    "The rows that get more seeds: all of Table 3; the best `n_best` discrete rows of Table 4 (by seed 0)."
+    rows = list(_check_table(table))
+    if table == 3: return rows
+    if not (isinstance(n_best, int) and n_best >= 1): raise ValueError(f"n_best={n_best!r} must be an integer >= 1")
+    s0 = _seed_curves(4, out).get(0, {})
+    disc = [r for r in rows if r != 'Haar' and r in s0]
+    if len(disc) < len(rows) - 1: raise ValueError(f"seed 0 of Table 4 is incomplete in {out} ({len(disc)} of {len(rows) - 1} discrete rows); run it first")
+    return sorted(disc, key=lambda r: s0[r][max(s0[r])])[:n_best]

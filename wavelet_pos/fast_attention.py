@@ -14,8 +14,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
 # %% auto #0
-__all__ = ['BACKENDS', 'BENCH_METHODS', 'BandPlan', 'band_plan', 'skew', 'chunked_attention', 'fast_attention',
-           'flex_banded_attention', 'band_share', 'cost_model', 'peak_memory', 'benchmark', 'main']
+__all__ = ['BACKENDS', 'BENCH_METHODS', 'GPU_METHODS', 'GPU_BLOCK', 'BandPlan', 'band_plan', 'skew', 'chunked_attention',
+           'fast_attention', 'flex_banded_attention', 'band_share', 'cost_model', 'peak_memory', 'benchmark', 'main']
 
 # %% ../nbs/11_fast_attention.ipynb #f976c08d
 def _first_position(pos: torch.Tensor, name: str) -> int:
@@ -65,14 +65,20 @@ def _runs(dim_support: tuple | None, S: int, causal: bool) -> list:
     return [(int(t[a]), int(t[b - 1]), int(n[a])) for a, b in zip(cut[:-1], cut[1:])]
 
 
+def _square(flip, qa, qb, ka, kb, causal):
+    "A top-left causal call as a square causal call plus a mask-free rectangle, so that no kernel's alignment convention matters."
+    if not causal: return [(flip, qa, qb, ka, kb, False)]
+    n = min(qb - qa, kb - ka)                              # query r sees keys 0..r: keys past the last query are never seen
+    return [(flip, qa, qa + n, ka, ka + n, True)] + ([(flip, qa + n, qb, ka, kb, False)] if qb - qa > n else [])
+
 def _far_calls(shift: int, Lq: int, Lk: int, S: int, flip: bool) -> list:
-    "Fused calls covering exactly the keys with m-n > S: (flip, qa, qb, ka, kb, causal), causal = top-left aligned."
+    "Fused calls covering exactly the keys with m-n > S: (flip, qa, qb, ka, kb, causal); causal calls are square."
     d = shift - S - 1                                      # key j is far for query i iff j <= i + d
     if d <= 0:
         i0 = -d
-        return [(flip, i0, Lq, 0, min(Lk, Lq - i0), True)] if i0 < Lq and Lk > 0 else []
+        return _square(flip, i0, Lq, 0, min(Lk, Lq - i0), True) if i0 < Lq and Lk > 0 else []
     calls = [(flip, 0, Lq, 0, min(d, Lk), False)]          # keys 0..d-1 are far for every query
-    if d < Lk: calls.append((flip, 0, Lq, d, min(Lk, d + Lq), True))
+    if d < Lk: calls += _square(flip, 0, Lq, d, min(Lk, d + Lq), True)
     return calls
 
 
@@ -128,15 +134,39 @@ def _math_tile(q, k, v, mask):
     l = p.sum(-1, keepdim=True)
     return ((p @ v.to(p.dtype)) / l).to(v.dtype), (m + l.log()).squeeze(-1)
 
+def _cuda_flash_ok(q, v):
+    "Whether PyTorch's CUDA flash kernel takes these inputs: fp16/bf16, equal head dims <= 256 in multiples of 8, sm80 or newer."
+    return (q.is_cuda and q.dtype in (torch.float16, torch.bfloat16) and q.shape[-1] == v.shape[-1] and q.shape[-1] % 8 == 0
+            and q.shape[-1] <= 256 and torch.cuda.get_device_capability(q.device)[0] >= 8)
+
+def _fused_ok(q, v):
+    "Whether the far keys can go to a fused kernel that returns the log-sum-exp (CPU flash, or CUDA flash)."
+    return q.device.type == 'cpu' or _cuda_flash_ok(q, v)
+
+def _flash_cuda(q, k, v, causal):
+    "The CUDA flash kernel (the one SDPA calls) on a mask-free piece: (output, log-sum-exp in float32)."
+    o, lse = torch.ops.aten._scaled_dot_product_flash_attention(q, k, v, 0.0, causal, False, scale=1.0)[:2]
+    return o, lse
+
+def _flash_cuda_backward(do, q, k, v, o, lse, causal):
+    "Its backward from the merged output and log-sum-exp; no dropout, so the RNG state is a placeholder."
+    z, c = torch.empty((), dtype=torch.int64, device=q.device), lambda x: x.contiguous()
+    return torch.ops.aten._scaled_dot_product_flash_attention_backward(c(do), c(q), c(k), c(v), c(o.to(q.dtype)), c(lse.float()), None, None,
+                                                                        q.shape[-2], k.shape[-2], 0.0, causal, z, z, scale=1.0)[:3]
+
 def _piece_forward(q, k, v, mask, causal=False):
-    "One piece of attention: (output, log-sum-exp). `causal` (top-left aligned) only on CPU, where the far part is fused."
-    return _flash_cpu(q, k, v, mask, causal) if q.device.type == 'cpu' else _math_tile(q, k, v, mask)
+    "One piece of attention: (output, log-sum-exp). Far calls (no mask, maybe causal and then square) take a fused kernel."
+    if q.device.type == 'cpu': return _flash_cpu(q, k, v, mask, causal)
+    if mask is None and _cuda_flash_ok(q, v): return _flash_cuda(q, k, v, causal)
+    if causal: raise RuntimeError("a causal far call off CPU needs the CUDA flash kernel; the plan should not have fused the far keys")
+    return _math_tile(q, k, v, mask)
 
 def _piece_backward(do, q, k, v, o, lse, mask, causal=False):
     "Gradients (dq, dk, dv) of one piece's share of the softmax, from the MERGED output and log-sum-exp (exact, as in ring attention)."
     if q.device.type == 'cpu':
         lse = lse.to(torch.float32) if q.dtype in (torch.float16, torch.bfloat16) else lse
         return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward(do, q, k, v, o, lse, 0.0, causal, attn_mask=mask, scale=1.0)
+    if mask is None and _cuda_flash_ok(q, v): return _flash_cuda_backward(do, q, k, v, o, lse, causal)
     D = (do.to(_acc_dtype(q.dtype)) * o.to(_acc_dtype(q.dtype))).sum(-1)
     gq, gk, gv, _ = _near_backward(do, q, k, v, lse, D, mask)
     return gq, gk, gv
@@ -284,7 +314,7 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
         raise ValueError(f"{type(encoding).__name__}.support is None: its table never vanishes, so no band is exact; use attention(method='tip2')")
     S = int(encoding.support) if encoding.has_rel else 0
     ds = encoding.dim_support if encoding.has_rel else None
-    plan = band_plan(q0, Lq, k0, Lk, S, block_size, causal, fused_far=q.device.type == 'cpu' and not encoding.has_bias,
+    plan = band_plan(q0, Lq, k0, Lk, S, block_size, causal, fused_far=_fused_ok(q, v) and not encoding.has_bias,
                      dim_support=ds)
     qc, qp = encoding.rel_queries(q) if encoding.has_rel else (q, q)
     T = None
@@ -410,10 +440,11 @@ def peak_memory(fn,  # a function of no arguments
     return m.nbytes
 
 # %% ../nbs/11_fast_attention.ipynb #83d3eeab
-def _bench_fn(method, q, k, v, pos, wav, rope, alibi):
+def _bench_fn(method, q, k, v, pos, wav, rope, alibi, block_size=128):
     "The attention call each benchmarked method makes (inputs not yet rotated)."
     F_ = torch.nn.functional
-    if method == 'wavelet_fast': return lambda: fast_attention(q, k, v, wav, pos, pos)
+    if method == 'wavelet_fast': return lambda: fast_attention(q, k, v, wav, pos, pos, block_size=block_size)
+    if method == 'wavelet_chunked': return lambda: fast_attention(q, k, v, wav, pos, pos, block_size=block_size, backend='chunked')
     if method == 'wavelet_tip2': return lambda: attention_ref(q, k, v, wav, pos, pos, method='tip2')
     if method == 'wavelet_banded': return lambda: attention_ref(q, k, v, wav, pos, pos, method='banded')
     if method == 'rope_sdpa': return lambda: F_.scaled_dot_product_attention(*rope.rotate(q, k, pos, pos), v, is_causal=True)
@@ -430,7 +461,7 @@ def _bench_fn(method, q, k, v, pos, wav, rope, alibi):
         return lambda: fl(q, k, v, score_mod=lambda s, b, h, qi, ki: s - slopes[h] * (qi - ki), block_mask=bm)
     raise ValueError(f"method={method!r} is unknown; choose one of {list(BENCH_METHODS)}")
 
-BENCH_METHODS = ('wavelet_fast', 'rope_sdpa', 'alibi_sdpa', 'alibi_flex', 'wavelet_tip2', 'wavelet_banded')
+BENCH_METHODS = ('wavelet_fast', 'wavelet_chunked', 'rope_sdpa', 'alibi_sdpa', 'alibi_flex', 'wavelet_tip2', 'wavelet_banded')
 
 def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
               head_dim: int = 128,  # d
@@ -442,8 +473,9 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
               repeats: int = 3,  # timed rounds over all methods (the minimum per method is kept), after one warm-up round
               max_quadratic: int = 8192,  # skip the O(L^2)-memory methods (tip2, banded, alibi_sdpa) above this L
               wavelet_kwargs: dict | None = None,  # passed to `WaveletRPE`, e.g. dict(n_scales=8, first_exponent=0)
+              block_size: int = 128,  # Bq of the chunked backend ('wavelet_fast' when it picks chunked, 'wavelet_chunked')
               verbose: bool = False,  # print each row as it is measured
-             ) -> list:  # one dict per (method, L): fwd_s, fwdbwd_s, fwd_peak_bytes, fwdbwd_peak_bytes
+             ) -> list:  # one dict per (method, L): fwd_s, fwdbwd_s, fwd_peak_bytes, fwdbwd_peak_bytes (None and oom=True if CUDA ran out of memory)
     "Time and peak memory of causal attention, forward and forward+backward, for each method and length."
     from wavelet_pos.positions import WaveletRPE, RoPE, ALiBi
     dt = getattr(torch, dtype)
@@ -460,17 +492,22 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
         fns = {}
         for m in methods:
             if m in ('wavelet_tip2', 'wavelet_banded', 'alibi_sdpa') and L > max_quadratic: continue
-            fwd = _bench_fn(m, q, k, v, pos, wav, rope, alibi)
+            fwd = _bench_fn(m, q, k, v, pos, wav, rope, alibi, block_size)
             def fb(fwd=fwd): fwd().float().square().mean().backward()
             def fo(fwd=fwd):
                 with torch.no_grad(): fwd()
             fns[m] = (fo, fb)
         best = {(m, p): float('inf') for m in fns for p in (0, 1)}
         for r in range(repeats + 1):          # round-robin over the methods, so a change of machine load hits them all alike
-            for m, fs in fns.items():
-                for p, f in enumerate(fs):
-                    t = timed(f)
-                    if r: best[m, p] = min(best[m, p], t)          # round 0 is the warm-up
+            for m, fs in list(fns.items()):
+                try:
+                    for p, f in enumerate(fs):
+                        t = timed(f)
+                        if r: best[m, p] = min(best[m, p], t)      # round 0 is the warm-up
+                except torch.OutOfMemoryError:                     # recorded, not fatal: the GPU target asks whether Tip 2 is slow or OOM
+                    del fns[m]; q.grad = k.grad = v.grad = None; torch.cuda.empty_cache()
+                    rows.append(dict(method=m, L=L, fwd_s=None, fwdbwd_s=None, fwd_peak_bytes=None, fwdbwd_peak_bytes=None, oom=True))
+                    if verbose: print(rows[-1], flush=True)
         for m, (fo, fb) in fns.items():
             row = dict(method=m, L=L, fwd_s=best[m, 0], fwdbwd_s=best[m, 1], fwd_peak_bytes=peak_memory(fo), fwdbwd_peak_bytes=peak_memory(fb))
             q.grad = k.grad = v.grad = None
@@ -478,12 +515,32 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
             if verbose: print(row, flush=True)
     return rows
 
-def main(argv: list | None = None,  # command-line arguments: [device], default cuda if available
-        ) -> list:  # the benchmark rows (also printed as JSON)
-    "Command-line GPU benchmark: L = 1k..32k, d = 128, 8 heads, bfloat16."
-    import json
-    argv = sys.argv[1:] if argv is None else argv
-    dev = argv[0] if argv else ('cuda' if torch.cuda.is_available() else 'cpu')
-    rows = benchmark((1024, 2048, 4096, 8192, 16384, 32768), 128, 1, 8, 'bfloat16', dev,
-                     ('wavelet_fast', 'rope_sdpa', 'alibi_flex', 'wavelet_tip2'), max_quadratic=16384, verbose=True)
-    print(json.dumps(rows)); return rows
+GPU_METHODS = ('wavelet_fast', 'wavelet_chunked', 'rope_sdpa', 'alibi_flex', 'wavelet_tip2')  # the GPU benchmark's methods
+GPU_BLOCK = 512  # Bq of the chunked backend on GPU: fewer, larger tiles (a starting point, to be measured)
+
+def main(argv: list | None = None,  # command-line arguments (default: sys.argv[1:])
+        ) -> list:  # the benchmark rows
+    "`python -m wavelet_pos.fast_attention [--device cuda] [--out FILE]`: the GPU benchmark (L = 1k..32k, d = 128, 8 heads, bfloat16; Tip 2 tried at every L, out of memory recorded)."
+    import argparse, json
+    p = argparse.ArgumentParser(prog='python -m wavelet_pos.fast_attention', description='Time and peak memory of causal attention per method and length.')
+    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu', help='cuda or cpu (default: cuda if available)')
+    p.add_argument('--lengths', nargs='+', type=int, default=[1024, 2048, 4096, 8192, 16384, 32768], help='sequence lengths')
+    p.add_argument('--methods', nargs='+', choices=list(BENCH_METHODS), default=list(GPU_METHODS), help='methods (default: %(default)s)')
+    p.add_argument('--dtype', default='bfloat16', choices=['bfloat16', 'float32', 'float64'])
+    p.add_argument('--heads', type=int, default=8); p.add_argument('--repeats', type=int, default=5)
+    p.add_argument('--block-size', type=int, default=GPU_BLOCK, help='Bq of the chunked backend (default: %(default)s)')
+    p.add_argument('--out', help='save the rows with their provenance to this JSON file')
+    a = p.parse_args(sys.argv[1:] if argv is None else argv)
+    t0 = time.time()
+    rows = benchmark(tuple(a.lengths), 128, 1, a.heads, a.dtype, a.device, tuple(a.methods), a.repeats,
+                     max_quadratic=max(a.lengths), block_size=a.block_size, verbose=True)
+    if a.out:
+        from wavelet_pos.provenance import save_result
+        from wavelet_pos.positions import WaveletRPE
+        save_result(a.out, rows, config=dict(lengths=a.lengths, head_dim=128, batch=1, heads=a.heads, dtype=a.dtype, repeats=a.repeats,
+                    causal=True, support=WaveletRPE(128, a.heads).support, block_size=a.block_size, methods=a.methods, device=a.device),
+                    wall_time=time.time() - t0)
+    else: print(json.dumps(rows))
+    return rows
+
+if __name__ == '__main__' and '__file__' in globals(): main()   # `python -m wavelet_pos.fast_attention ...`
