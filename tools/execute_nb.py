@@ -8,24 +8,24 @@ Then `nbdev_clean` and `nbdev_export` (or `make export`).
 """
 import argparse, copy, pathlib, nbformat
 from nbclient import NotebookClient
+from cellflags import FLAGS, skipped
 
 
 def execute(path: str, run: set[str]) -> list[int]:
     "Execute `path` in place; returns the indices of the cells skipped."
     nb = nbformat.read(path, as_version=4)
-    work, skipped = copy.deepcopy(nb), []
+    work, skip = copy.deepcopy(nb), []
     for i, c in enumerate(work.cells):
-        flags = {l.strip()[3:].strip() for l in c.source.splitlines() if l.strip().startswith('#|')} if c.cell_type == 'code' else set()
-        if flags & ({'slow', 'gpu'} - run): c.source = 'pass'; skipped.append(i)
+        if c.cell_type == 'code' and skipped(c.source, run): c.source = 'pass'; skip.append(i)
     NotebookClient(work, timeout=3600, resources={'metadata': {'path': str(pathlib.Path(path).parent)}}).execute()
     for i, c in enumerate(work.cells):
-        if c.cell_type == 'code' and i not in skipped: nb.cells[i].outputs, nb.cells[i].execution_count = c.outputs, c.execution_count
+        if c.cell_type == 'code' and i not in skip: nb.cells[i].outputs, nb.cells[i].execution_count = c.outputs, c.execution_count
     nbformat.write(nb, path)
-    return skipped
+    return skip
 
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('notebooks', nargs='+'); p.add_argument('--run', action='append', default=[], choices=['slow', 'gpu'])
+    p.add_argument('notebooks', nargs='+'); p.add_argument('--run', action='append', default=[], choices=list(FLAGS))
     a = p.parse_args()
     for nb in a.notebooks: print(nb, 'skipped cells', execute(nb, set(a.run)))

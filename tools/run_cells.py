@@ -10,6 +10,7 @@ with the current folder (the repository root) on PYTHONPATH so that `wavelet_pos
 Needs `fastcore` for the tests (pure Python: carry its wheel). Exits non-zero at the first failing cell, naming it.
 """
 import argparse, json, os, pathlib, subprocess, sys
+from cellflags import FLAGS, skipped
 
 PRELUDE = '''
 try: from nbdev.showdoc import show_doc
@@ -25,8 +26,7 @@ def cells(path: pathlib.Path, run: set) -> list:
     for i, c in enumerate(json.loads(path.read_text())['cells']):
         if c['cell_type'] != 'code': continue
         src = ''.join(c['source'])
-        flags = {l.strip()[3:].strip() for l in src.splitlines() if l.strip().startswith('#|')}
-        if flags & ({'slow', 'gpu'} - run) or 'nbdev_export()' in src: continue
+        if skipped(src, run) or 'nbdev_export()' in src: continue
         if any(l.lstrip().startswith(('%', '!')) for l in src.splitlines()): continue
         out.append((i, src))
     return out
@@ -34,17 +34,17 @@ def cells(path: pathlib.Path, run: set) -> list:
 
 def script(path: pathlib.Path, run: set) -> str:
     "The notebook as a script that reports which cell failed."
-    body = [PRELUDE, 'import sys, traceback']
-    for i, src in cells(path, run):
+    body, todo = [PRELUDE, 'import sys, traceback'], cells(path, run)
+    for i, src in todo:
         body.append(f'try:\n    exec(compile({src!r}, "{path.name}[cell {i}]", "exec"), globals())\n'
                     f'except BaseException:\n    traceback.print_exc(); print("FAILED: {path.name} cell {i}"); sys.exit(1)')
-    body.append(f'print("passed: {path.name} ({len(cells(path, run))} cells)")')
+    body.append(f'print("passed: {path.name} ({len(todo)} cells)")')
     return '\n'.join(body)
 
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('notebooks', nargs='+'); p.add_argument('--run', action='append', default=[], choices=['slow', 'gpu'])
+    p.add_argument('notebooks', nargs='+'); p.add_argument('--run', action='append', default=[], choices=list(FLAGS))
     a = p.parse_args()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.getcwd(), os.environ.get('PYTHONPATH')])))   # the repo's package
     failed = 0
