@@ -21,8 +21,9 @@ __all__ = ['BACKENDS', 'BENCH_METHODS', 'GPU_METHODS', 'GPU_BLOCK', 'BandPlan', 
 def _first_position(pos: torch.Tensor, name: str) -> int:
     n = len(pos)
     if n == 0: raise ValueError(f"{name} is empty; it must hold at least one position")
-    p0 = int(pos[0])
-    if not torch.equal(pos.to(torch.long), torch.arange(p0, p0 + n, device=pos.device)):
+    p = pos.detach().to('cpu', torch.long)                      # one device-to-host copy, checked on the host
+    p0 = int(p[0])
+    if not torch.equal(p, torch.arange(p0, p0 + n)):
         raise ValueError(f"{name}={pos[:4].tolist()}... is not consecutive; the fast path needs positions p0, p0+1, ..., p0+n-1")
     return p0
 
@@ -139,34 +140,43 @@ def _cuda_flash_ok(q, v):
     return (q.is_cuda and q.dtype in (torch.float16, torch.bfloat16) and q.shape[-1] == v.shape[-1] and q.shape[-1] % 8 == 0
             and q.shape[-1] <= 256 and torch.cuda.get_device_capability(q.device)[0] >= 8)
 
+def _fused_kind(q, v):
+    "The fused kernel that returns the log-sum-exp for these inputs: 'cpu' (CPU flash, takes a mask), 'cuda' (CUDA flash, mask-free) or None."
+    if q.device.type == 'cpu': return 'cpu'
+    return 'cuda' if _cuda_flash_ok(q, v) else None
+
 def _fused_ok(q, v):
     "Whether the far keys can go to a fused kernel that returns the log-sum-exp (CPU flash, or CUDA flash)."
-    return q.device.type == 'cpu' or _cuda_flash_ok(q, v)
+    return _fused_kind(q, v) is not None
+
+_CUDA_FLASH = (torch.ops.aten._scaled_dot_product_flash_attention, torch.ops.aten._scaled_dot_product_flash_attention_backward)
 
 def _flash_cuda(q, k, v, causal):
-    "The CUDA flash kernel (the one SDPA calls) on a mask-free piece: (output, log-sum-exp in float32)."
-    o, lse = torch.ops.aten._scaled_dot_product_flash_attention(q, k, v, 0.0, causal, False, scale=1.0)[:2]
-    return o, lse
+    "The CUDA flash kernel (the one SDPA calls) on a mask-free piece: (output, log-sum-exp in float32, RNG state for its backward)."
+    r = _CUDA_FLASH[0](q, k, v, 0.0, causal, False, scale=1.0)
+    return r[0], r[1], (r[6], r[7])
 
-def _flash_cuda_backward(do, q, k, v, o, lse, causal):
-    "Its backward from the merged output and log-sum-exp; no dropout, so the RNG state is a placeholder."
-    z, c = torch.empty((), dtype=torch.int64, device=q.device), lambda x: x.contiguous()
-    return torch.ops.aten._scaled_dot_product_flash_attention_backward(c(do), c(q), c(k), c(v), c(o.to(q.dtype)), c(lse.float()), None, None,
-                                                                        q.shape[-2], k.shape[-2], 0.0, causal, z, z, scale=1.0)[:3]
+def _flash_cuda_backward(do, q, k, v, o, lse, causal, rng):
+    "Its backward from the MERGED output and log-sum-exp (float32 for fp16/bf16 inputs), given the RNG state its forward returned (as PyTorch's autograd formula does)."
+    c = lambda x: x.contiguous()
+    return _CUDA_FLASH[1](c(do), c(q), c(k), c(v), c(o.to(q.dtype)), c(lse), None, None,
+                          q.shape[-2], k.shape[-2], 0.0, causal, *rng, scale=1.0)[:3]
 
 def _piece_forward(q, k, v, mask, causal=False):
-    "One piece of attention: (output, log-sum-exp). Far calls (no mask, maybe causal and then square) take a fused kernel."
-    if q.device.type == 'cpu': return _flash_cpu(q, k, v, mask, causal)
-    if mask is None and _cuda_flash_ok(q, v): return _flash_cuda(q, k, v, causal)
+    "One piece of attention: (output, log-sum-exp, state its backward needs). Far calls (no mask; causal ones square) take a fused kernel."
+    kind = _fused_kind(q, v)
+    if kind == 'cpu': return (*_flash_cpu(q, k, v, mask, causal), None)
+    if kind == 'cuda' and mask is None: return _flash_cuda(q, k, v, causal)
     if causal: raise RuntimeError("a causal far call off CPU needs the CUDA flash kernel; the plan should not have fused the far keys")
-    return _math_tile(q, k, v, mask)
+    return (*_math_tile(q, k, v, mask), None)
 
-def _piece_backward(do, q, k, v, o, lse, mask, causal=False):
+def _piece_backward(do, q, k, v, o, lse, mask, causal=False, state=None):
     "Gradients (dq, dk, dv) of one piece's share of the softmax, from the MERGED output and log-sum-exp (exact, as in ring attention)."
-    if q.device.type == 'cpu':
+    kind = _fused_kind(q, v)
+    if kind == 'cpu':
         lse = lse.to(torch.float32) if q.dtype in (torch.float16, torch.bfloat16) else lse
         return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward(do, q, k, v, o, lse, 0.0, causal, attn_mask=mask, scale=1.0)
-    if mask is None and _cuda_flash_ok(q, v): return _flash_cuda_backward(do, q, k, v, o, lse, causal)
+    if kind == 'cuda' and mask is None: return _flash_cuda_backward(do, q, k, v, o, lse, causal, state)
     D = (do.to(_acc_dtype(q.dtype)) * o.to(_acc_dtype(q.dtype))).sum(-1)
     gq, gk, gv, _ = _near_backward(do, q, k, v, lse, D, mask)
     return gq, gk, gv
@@ -232,19 +242,19 @@ class _BandedAttention(torch.autograd.Function):
         B, H, Lq, _ = qc.shape
         out = torch.zeros(B, H, Lq, v.shape[-1], dtype=acc, device=qc.device)
         lse = torch.full((B, H, Lq), float('-inf'), dtype=acc, device=qc.device)
+        states = []                                                  # what each far call's backward needs (CUDA: its RNG state)
         for call, Q, K, V in _far_pieces(plan, qc, k, v):
-            o, l = _piece_forward(Q, K, V, None, call[5])
+            o, l, st = _piece_forward(Q, K, V, None, call[5]); states.append(st)
             if call[0]: o, l = o.flip(-2), l.flip(-1)
             sl = _q_index(call, Lq)
             _merge_into(out[:, :, sl], lse[:, :, sl], o, l)
         for qs, qe, ks, ke in plan.blocks:
             mask = _tile_mask(plan, qp, T, bias_fn, qs, qe, ks, ke, qc.dtype)
-            o, l = _piece_forward(qc[:, :, qs:qe], k[:, :, ks:ke], v[:, :, ks:ke], mask)
+            o, l, _ = _piece_forward(qc[:, :, qs:qe], k[:, :, ks:ke], v[:, :, ks:ke], mask)
             _merge_into(out[:, :, qs:qe], lse[:, :, qs:qe], o, l)
-        if bool(torch.isneginf(lse).any()): raise ValueError("some query sees no key; check q_pos and k_pos")
         out = out.to(qc.dtype)
         ctx.save_for_backward(qc, qp, k, v, T, out, lse)
-        ctx.plan, ctx.bias_fn = plan, bias_fn
+        ctx.plan, ctx.bias_fn, ctx.states = plan, bias_fn, states
         return out
 
     @staticmethod
@@ -254,12 +264,12 @@ class _BandedAttention(torch.autograd.Function):
         dout, Lq = dout.contiguous(), qc.shape[-2]
         dqc, dqp, dk, dv = (torch.zeros_like(x, dtype=acc) for x in (qc, qp, k, v))
         dT = None if T is None or not ctx.needs_input_grad[4] else torch.zeros_like(T, dtype=acc)
-        for call, Q, K, V in _far_pieces(plan, qc, k, v):
+        for (call, Q, K, V), st in zip(_far_pieces(plan, qc, k, v), ctx.states):
             flip, qa, qb, ka, kb, causal = call
             sl = _q_index(call, Lq)
             do, o, L = dout[:, :, sl], out[:, :, sl], lse[:, :, sl]
             if flip: do, o, L = do.flip(-2), o.flip(-2), L.flip(-1)
-            gq, gk, gv = _piece_backward(do, Q, K, V, o, L, None, causal)
+            gq, gk, gv = _piece_backward(do, Q, K, V, o, L, None, causal, st)
             if flip:
                 dqc[:, :, sl] += gq.flip(-2); ks_ = slice(k.shape[-2] - kb, k.shape[-2] - ka)
                 dk[:, :, ks_] += gk.flip(-2); dv[:, :, ks_] += gv.flip(-2)
@@ -310,6 +320,8 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
         raise ValueError(f"block_size={block_size!r} is invalid; it must be an integer >= 1")
     Lq, Lk, d = q.shape[-2], k.shape[-2], q.shape[-1]
     q0, k0 = _first_position(q_pos, 'q_pos'), _first_position(k_pos, 'k_pos')
+    if causal and q0 < k0:                                   # checked from the positions, so no device sync on the result
+        raise ValueError(f"q_pos starts at {q0} < k_pos[0]={k0}: with causal=True the first {k0 - q0} queries see no key")
     if encoding.has_rel and encoding.support is None:
         raise ValueError(f"{type(encoding).__name__}.support is None: its table never vanishes, so no band is exact; use attention(method='tip2')")
     S = int(encoding.support) if encoding.has_rel else 0
@@ -321,8 +333,9 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
     if encoding.has_rel:
         T = encoding.rel_table(torch.arange(S, plan.t_lo - 1, -1, device=q.device)).to(q.dtype)   # (H|1, n, d), by decreasing distance
         if ds is not None:                                     # columns by decreasing support, so each run uses a prefix
-            perm = torch.tensor(sorted(range(d), key=lambda j: -ds[j]), device=q.device)
-            if not torch.equal(perm, torch.arange(d, device=q.device)): T, qp = T.index_select(-1, perm), qp.index_select(-1, perm)
+            order = sorted(range(d), key=lambda j: -ds[j])      # decided on the host: no device sync
+            if order != list(range(d)):
+                perm = torch.tensor(order, device=q.device); T, qp = T.index_select(-1, perm), qp.index_select(-1, perm)
         T = T if T.requires_grad else T.contiguous()
     if encoding.has_bias:
         def bias_fn(qs, qe, a, b):

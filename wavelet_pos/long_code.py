@@ -10,12 +10,14 @@ from .gpu_runs import Preset, PRESETS, PAPER_TABLE2, run_preset, result_path
 from .provenance import load_result
 
 # %% auto #0
-__all__ = ['TABLE2_SMALL', 'SEEDS', 'OUT', 'RUNS', 'run_table2_small', 'main']
+__all__ = ['TABLE2_SMALL', 'SEEDS', 'OUT', 'RUNS', 'PROTOCOLS', 'run_table2_small', 'main', 'table2_records', 'table2_table',
+           'plot_table2', 'check_table2_claims']
 
 # %% ../nbs/23_long_code.ipynb #e5804220
 TABLE2_SMALL = Preset(
     name='table2-code-small', reproduces='Table 2 (Sec. 7) at CPU scale: L_train = 128, long code, 3 seeds',
-    model='llama-long', data='python', rows=dict(PRESETS['table2-code-long'].rows),
+    model='llama-long', data='python',
+    rows={**PRESETS['table2-code-long'].rows, 'Wavelet (a=2^0..2^7)': ('wavelet', dict(n_scales=8, first_exponent=0))},
     train_len=128, steps=600, batch_size=16, lr=2e-3, warmup=60, betas=(0.9, 0.95), weight_decay=0.1,
     eval_lens=(128, 256, 512, 1024, 2048), modes=('split', 'full'), eval_samples=100,
     model_overrides=dict(d_model=128, n_layers=3, n_heads=4, d_ff=352),
@@ -50,3 +52,79 @@ def main(argv: list[str] | None = None,  # command-line arguments (default: sys.
 
 # %% ../nbs/23_long_code.ipynb #15a3f0e7
 if __name__ == '__main__' and '__file__' in globals(): raise SystemExit(main())   # `python -m wavelet_pos.long_code` (not in a notebook)
+
+# %% ../nbs/23_long_code.ipynb #ef75014f
+def table2_records(out: str | Path = OUT,  # folder of result files
+                  ) -> list[dict]:  # one dict per (row, seed, mode, eval_len) with its `ppl`
+    "Flatten the saved small Table 2 cells."
+    from wavelet_pos.provenance import load_results
+    return [dict(encoding=r['data']['row'], seed=r['data']['seed'], **e) for r in load_results('*.json', out) for e in r['data']['evals']]
+
+PROTOCOLS = {'split': 'non-overlapping (L_train pieces)', 'full': 'whole sequence'}  # evaluation modes as the tables name them
+
+def table2_table(out: str | Path = OUT,  # folder of result files
+                 paper: bool = True,  # add the paper's Table 2 lines (at the same multiples of L_train)
+                ):  # DataFrame: (protocol, row) x eval_len, "mean ± std" over seeds
+    "Our small Table 2 beside the paper's."
+    from wavelet_pos.evaluate import ppl_table
+    recs = [dict(r, protocol=PROTOCOLS[r['mode']]) for r in table2_records(out)]
+    tab = ppl_table(recs, rows=('protocol', 'encoding'), cols='eval_len')
+    tab.columns = [f"{L} ({L // TABLE2_SMALL.train_len}x)" for L in tab.columns]
+    if paper:
+        for row, vals in PAPER_TABLE2['split'].items():
+            tab.loc[(PROTOCOLS['split'], f"{row}, paper (L_train 4096)"), :] = [f"{v:.2f}" for v in vals] + ['-'] * (tab.shape[1] - len(vals))
+    return tab.sort_index(level=0, sort_remaining=False)
+
+# %% ../nbs/23_long_code.ipynb #af42341d
+def plot_table2(out: str | Path = OUT,  # folder of result files
+                ax=None,  # matplotlib axes (default: a new figure)
+               ):  # the axes
+    "Perplexity vs evaluation length for both rows and both protocols (mean over seeds, min..max shaded)."
+    import matplotlib.pyplot as plt, pandas as pd
+    df = pd.DataFrame(table2_records(out))
+    if ax is None: _, ax = plt.subplots(figsize=(6.4, 3.8), dpi=90)
+    for (row, mode), g in df.groupby(['encoding', 'mode'], sort=False):
+        s = g.groupby('eval_len')['ppl'].agg(['mean', 'min', 'max', 'count'])
+        ls, c = ('-' if mode == 'full' else '--'), f'C{list(TABLE2_SMALL.rows).index(row)}'
+        ax.plot(s.index, s['mean'], ls, marker='o', color=c, label=f"{row}, {PROTOCOLS[mode]} ({int(s['count'].min())} seeds)")
+        ax.fill_between(s.index, s['min'], s['max'], color=c, alpha=0.15)
+    ax.axvline(TABLE2_SMALL.train_len, color='grey', lw=0.8, ls=':'); ax.text(TABLE2_SMALL.train_len * 1.05, ax.get_ylim()[1] * 0.97, 'L_train', va='top', color='grey')
+    ax.set_xscale('log', base=2); ax.set_xlabel('evaluation length (tokens)'); ax.set_ylabel('perplexity (Python code, BPE 8192)')
+    ax.set_title('Table 2 at small scale: 2.7M-parameter Llama-style model'); ax.legend(fontsize=7)
+    return ax
+
+# %% ../nbs/23_long_code.ipynb #1afd621c
+def _paired(recs, mode_a, row_a, mode_b, row_b, lengths):
+    "{L: [(a - b) / b per seed]} over the seeds that have both cells."
+    val = {(r['encoding'], r['mode'], r['eval_len'], r['seed']): r['ppl'] for r in recs}
+    seeds = sorted({r['seed'] for r in recs})
+    return {L: [val[row_a, mode_a, L, s] / val[row_b, mode_b, L, s] - 1 for s in seeds
+                if (row_a, mode_a, L, s) in val and (row_b, mode_b, L, s) in val] for L in lengths}
+
+def _verdict(rel: dict) -> tuple[str, str, str]:
+    "(verdict, mean change per length, lengths where it holds per seed) for 'a below b at every length'."
+    rel = {L: v for L, v in rel.items() if v}
+    if not rel: return 'not yet run', '-', '-'
+    n = min(len(v) for v in rel.values())
+    means = {L: sum(v) / len(v) for L, v in rel.items()}
+    every_seed = all(x < 0 for v in rel.values() for x in v)
+    verdict = ('holds' if every_seed else 'holds on the mean') if all(m < 0 for m in means.values()) else 'does not hold'
+    per_seed = ', '.join(f"{sum(v[i] < 0 for v in rel.values())}/{len(rel)}" for i in range(n))
+    return f"{verdict} ({n} seed{'s' * (n > 1)})", ', '.join(f"{L}: {100 * m:+.1f}%" for L, m in means.items()), per_seed
+
+def check_table2_claims(out: str | Path = OUT,  # folder of result files
+                       ):  # DataFrame: claim, paper, verdict, mean change per length, lengths won per seed
+    "The paper's Table 2 claims (and the one Sec. 7.2 expects) on our measured cells."
+    import pandas as pd
+    recs, L0 = table2_records(out), TABLE2_SMALL.train_len
+    R, W, W0 = list(TABLE2_SMALL.rows)
+    Ls = list(TABLE2_SMALL.eval_lens); beyond = [L for L in Ls if L > L0]
+    paper_w = dict(zip(PAPER_TABLE2['lengths'], PAPER_TABLE2['split'][W])); paper_r = dict(zip(PAPER_TABLE2['lengths'], PAPER_TABLE2['split'][R]))
+    paper1 = 'holds: ' + ', '.join(f"{100 * (paper_w[L] / paper_r[L] - 1):+.1f}%" for L in PAPER_TABLE2['lengths'])
+    claims = [("Wavelet below RoPE at every length, non-overlapping (Table 2)", paper1, _paired(recs, 'split', W, 'split', R, Ls)),
+              ("Not splitting lowers the wavelet's perplexity further (Sec. 7.2, expected)", 'not measured', _paired(recs, 'full', W, 'split', W, beyond)),
+              ("Wavelet below RoPE at every length, whole sequences", 'not measured', _paired(recs, 'full', W, 'full', R, Ls)),
+              ("Scales sized to L_train (2^0..2^7) beat 2^2..2^9 beyond L_train, whole sequences (Sec. 7.1's reason, reversed)",
+               'not measured', _paired(recs, 'full', W0, 'full', W, beyond))]
+    return pd.DataFrame([(c, p, *_verdict(rel)) for c, p, rel in claims],
+                        columns=['claim', 'paper', 'ours', 'mean change per length', 'lengths where it holds, per seed'])

@@ -224,9 +224,8 @@ class WaveletRPE(PositionalEncoding):
         self.dim_support = None if r1 is None or r2 is None else tuple(map(max, r1, r2))
         self.support = None if self.dim_support is None else max(self.dim_support)
     def rel_table(self, distances):
-        from wavelet_pos.wavelets import wavelet_values
-        t = distances.to(torch.float64)
-        return wavelet_values(t if self.convention == 'distance' else -t, self.a, self.b, self.psi)[None]
+        t, a, b = (x.to(torch.float64) for x in (distances, self.a, self.b))   # a, b were checked once, in __init__ (no device sync here)
+        return self.psi.values(t if self.convention == 'distance' else -t, a, b)[None]
     def extra_repr(self):
         return super().extra_repr() + f", wavelet={self.wavelet!r}, n_scales={self.n_scales}, first_exponent={self.first_exponent}, convention={self.convention!r}, support={self.support}"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 # %% auto #0
-__all__ = ['atomic_write', 'git_commit', 'device_info', 'save_result', 'load_result', 'load_results']
+__all__ = ['atomic_write', 'git_commit', 'code_commit', 'device_info', 'save_result', 'load_result', 'load_results']
 
 # %% ../nbs/99_provenance.ipynb #0c43b549
 def atomic_write(path: str | Path,  # where the file ends up
@@ -42,6 +42,15 @@ def git_commit(path: str | Path = '.',  # a folder inside the repository
         return sha.stdout.strip() + ('+dirty' if dirty else '')
     except (OSError, subprocess.SubprocessError): return 'unknown'
 
+def code_commit(result_path: str | Path = '.',  # the file or folder a result goes to (the fallback)
+               ) -> str:  # commit (+dirty) of the checkout `wavelet_pos` was imported from, else of the result's folder
+    "The commit of the code that runs: the library's own checkout (editable install, worktree), else the result's repository."
+    import wavelet_pos
+    here = git_commit(Path(wavelet_pos.__file__).resolve().parent)
+    if here != 'unknown': return here
+    p = Path(result_path).resolve()
+    return git_commit(p if p.is_dir() else p.parent if p.parent.exists() else '.')
+
 # %% ../nbs/99_provenance.ipynb #be9fccc2
 def device_info() -> dict:  # device, CPU/GPU name, thread count and library versions
     "Describe the machine a result was measured on."
@@ -68,7 +77,7 @@ def save_result(path: str | Path,  # JSON file to write, e.g. `results/attention
         old, new = json.loads(path.read_text()), json.loads(json.dumps(dict(data=data, config=config or {}, seed=seed), default=str))
         if all(old.get(k) == v for k, v in new.items()): return path
     record = dict(data=data, config=config or {}, seed=seed, wall_time_s=wall_time,
-                  commit=git_commit(Path(path).resolve().parent if Path(path).parent.exists() else '.'),
+                  commit=code_commit(path),
                   machine=device_info(), created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
                   **extra)
     return atomic_write(path, json.dumps(record, indent=1, default=str) + '\n')
