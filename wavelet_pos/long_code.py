@@ -77,21 +77,26 @@ def table2_table(out: str | Path = OUT,  # folder of result files
 
 # %% ../nbs/23_long_code.ipynb #af42341d
 def plot_table2(out: str | Path = OUT,  # folder of result files
-                ax=None,  # matplotlib axes (default: a new figure)
-               ):  # the axes
-    "Perplexity vs evaluation length for both rows and both protocols (mean over seeds, min..max shaded)."
+               ):  # the matplotlib figure
+    "Perplexity vs evaluation length, one panel per protocol, every row (mean over seeds, min..max shaded)."
     import matplotlib.pyplot as plt, pandas as pd
     df = pd.DataFrame(table2_records(out))
-    if ax is None: _, ax = plt.subplots(figsize=(6.4, 3.8), dpi=90)
-    for (row, mode), g in df.groupby(['encoding', 'mode'], sort=False):
-        s = g.groupby('eval_len')['ppl'].agg(['mean', 'min', 'max', 'count'])
-        ls, c = ('-' if mode == 'full' else '--'), f'C{list(TABLE2_SMALL.rows).index(row)}'
-        ax.plot(s.index, s['mean'], ls, marker='o', color=c, label=f"{row}, {PROTOCOLS[mode]} ({int(s['count'].min())} seeds)")
-        ax.fill_between(s.index, s['min'], s['max'], color=c, alpha=0.15)
-    ax.axvline(TABLE2_SMALL.train_len, color='grey', lw=0.8, ls=':'); ax.text(TABLE2_SMALL.train_len * 1.05, ax.get_ylim()[1] * 0.97, 'L_train', va='top', color='grey')
-    ax.set_xscale('log', base=2); ax.set_xlabel('evaluation length (tokens)'); ax.set_ylabel('perplexity (Python code, BPE 8192)')
-    ax.set_title('Table 2 at small scale: 2.7M-parameter Llama-style model'); ax.legend(fontsize=7)
-    return ax
+    fig, axs = plt.subplots(1, 2, figsize=(10, 3.8), dpi=90)
+    for ax, mode in zip(axs, ('split', 'full')):
+        for row, g in df[df['mode'] == mode].groupby('encoding', sort=False):
+            s = g.groupby('eval_len')['ppl'].agg(['mean', 'min', 'max', 'count'])
+            c = f'C{list(TABLE2_SMALL.rows).index(row)}'
+            ax.plot(s.index, s['mean'], marker='o', color=c, label=f"{row} ({int(s['count'].min())} seeds)")
+            ax.fill_between(s.index, s['min'], s['max'], color=c, alpha=0.15)
+        ax.axvline(TABLE2_SMALL.train_len, color='grey', lw=0.8, ls=':')
+        ax.set_xscale('log', base=2); ax.set_xlabel('evaluation length (tokens); dotted: L_train')
+        ax.set_title(PROTOCOLS[mode]); ax.grid(alpha=0.3)
+    axs[0].set_ylabel('perplexity (Python code, BPE 8192)')
+    h, l = axs[1].get_legend_handles_labels()
+    fig.legend(h, l, loc='lower center', ncol=len(l), fontsize=8, frameon=False)
+    fig.suptitle('Table 2 at small scale: 2.7M-parameter Llama-style model, L_train = 128')
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
 
 # %% ../nbs/23_long_code.ipynb #1afd621c
 def _paired(recs, mode_a, row_a, mode_b, row_b, lengths):
