@@ -125,7 +125,7 @@ def check_table2_claims(out: str | Path = OUT,  # folder of result files
     R, W, W0 = list(TABLE2_SMALL.rows)
     Ls = list(TABLE2_SMALL.eval_lens); beyond = [L for L in Ls if L > L0]
     paper_w = dict(zip(PAPER_TABLE2['lengths'], PAPER_TABLE2['split'][W])); paper_r = dict(zip(PAPER_TABLE2['lengths'], PAPER_TABLE2['split'][R]))
-    paper1 = 'holds: ' + ', '.join(f"{100 * (paper_w[L] / paper_r[L] - 1):+.1f}%" for L in PAPER_TABLE2['lengths'])
+    paper1 = 'holds: ' + ', '.join(f"{L // 1024}k: {100 * (paper_w[L] / paper_r[L] - 1):+.1f}%" for L in PAPER_TABLE2['lengths'])
     claims = [("Wavelet below RoPE at every length, non-overlapping (Table 2)", paper1, _paired(recs, 'split', W, 'split', R, Ls)),
               ("Not splitting lowers the wavelet's perplexity further (Sec. 7.2, expected)", 'not measured', _paired(recs, 'full', W, 'split', W, beyond)),
               ("Wavelet below RoPE at every length, whole sequences", 'not measured', _paired(recs, 'full', W, 'full', R, Ls)),
