@@ -11,7 +11,7 @@ from torch import nn
 from .positions import PositionalEncoding, reference_scores, make_encoding, ENCODINGS
 
 # %% auto #0
-__all__ = ['REL_METHODS', 'METHODS', 'FAST_MIN_KEYS', 'rel_scores_naive', 'rel_scores_tip1', 'rel_scores_tip2',
+__all__ = ['REL_METHODS', 'METHODS', 'FAST_MIN_PAIRS', 'rel_scores_naive', 'rel_scores_tip1', 'rel_scores_tip2',
            'rel_scores_banded', 'resolve_method', 'attention', 'KVCache', 'MultiHeadAttention']
 
 # %% ../nbs/04_attention.ipynb #3f6b9d90
@@ -88,7 +88,7 @@ REL_METHODS = {'naive': rel_scores_naive, 'tip1': rel_scores_tip1, 'tip2': rel_s
 
 # %% ../nbs/04_attention.ipynb #f04c7b43
 METHODS = ('auto', 'naive', 'tip1', 'tip2', 'banded', 'sdpa', 'fast')
-FAST_MIN_KEYS = 1024  # on CPU, 'auto' takes 'fast' from this many keys on even when all are in the band (about 0.45x Tip 2's time at 1024, d=128: results/fast_attention/cpu.json)
+FAST_MIN_PAIRS = 1024 * 1024  # on CPU, 'auto' takes 'fast' from this many (query, key) pairs on even when all keys are in the band (about 0.45x Tip 2's time at L=1024, d=128: results/fast_attention/cpu.json); single-query decoding steps stay with Tip 2, faster there
 
 def resolve_method(encoding: PositionalEncoding,  # the encoding
                    method: str,  # one of `METHODS`
@@ -96,7 +96,7 @@ def resolve_method(encoding: PositionalEncoding,  # the encoding
                    n_k: int = 1,  # number of keys
                    causal: bool = True,  # whether a causal mask applies
                    dropout_p: float = 0.0,  # attention dropout ('fast' has none)
-                   device: str = 'cpu',  # device type of the inputs ('cpu', 'cuda', ...): where `FAST_MIN_KEYS` applies
+                   device: str = 'cpu',  # device type of the inputs ('cpu', 'cuda', ...): where `FAST_MIN_PAIRS` applies
                   ) -> str:  # the concrete method
     "Check `method` against what `encoding` provides and resolve 'auto'."
     if method not in METHODS: raise ValueError(f"method={method!r} is unknown; choose one of {list(METHODS)}")
@@ -107,7 +107,7 @@ def resolve_method(encoding: PositionalEncoding,  # the encoding
         if S is None: return 'tip2'
         beyond = (S + 1) * (1 if causal else 2) < span                      # some keys lie outside the band
         if dropout_p: return 'banded' if beyond else 'tip2'
-        return 'fast' if beyond or (device == 'cpu' and n_k >= FAST_MIN_KEYS) else 'tip2'
+        return 'fast' if beyond or (device == 'cpu' and n_q * n_k >= FAST_MIN_PAIRS) else 'tip2'
     if method == 'sdpa' and encoding.has_rel:
         raise ValueError(f"method='sdpa' cannot add the content-to-position term of {name}; use one of ['auto', 'naive', 'tip1', 'tip2'{', ' + repr('banded') if encoding.support is not None else ''}]")
     if method in ('tip1', 'tip2', 'banded') and not encoding.has_rel:
