@@ -4,10 +4,10 @@
 
 # %% ../nbs/23_long_code.ipynb #10c6dc67
 from __future__ import annotations
-import argparse, json, math
+import argparse, json
 from pathlib import Path
-from .gpu_runs import Preset, PRESETS, PAPER_TABLE2, run_preset, result_path
-from .provenance import load_result
+from .gpu_runs import Preset, PRESETS, PAPER_TABLE2, run_preset
+from .provenance import load_results
 
 # %% auto #0
 __all__ = ['TABLE2_SMALL', 'SEEDS', 'OUT', 'RUNS', 'PROTOCOLS', 'run_table2_small', 'main', 'table2_records', 'table2_table',
@@ -27,7 +27,7 @@ SEEDS = (0, 1, 2)  # seeds of every row
 OUT, RUNS = 'results/table2_small', 'runs/table2_small'  # result files (committed) and checkpoints (not), from the repo root
 
 # %% ../nbs/23_long_code.ipynb #b1f84055
-def run_table2_small(rows: list | None = None,  # rows to run (default: both)
+def run_table2_small(rows: list | None = None,  # rows to run (default: all)
                      seeds: tuple = SEEDS,  # seeds
                      out: str | Path = OUT,  # result folder
                      runs: str | Path = RUNS,  # checkpoint folder
@@ -57,7 +57,6 @@ if __name__ == '__main__' and '__file__' in globals(): raise SystemExit(main()) 
 def table2_records(out: str | Path = OUT,  # folder of result files
                   ) -> list[dict]:  # one dict per (row, seed, mode, eval_len) with its `ppl`
     "Flatten the saved small Table 2 cells."
-    from wavelet_pos.provenance import load_results
     return [dict(encoding=r['data']['row'], seed=r['data']['seed'], **e) for r in load_results('*.json', out) for e in r['data']['evals']]
 
 PROTOCOLS = {'split': 'non-overlapping (L_train pieces)', 'full': 'whole sequence'}  # evaluation modes as the tables name them
@@ -100,21 +99,22 @@ def plot_table2(out: str | Path = OUT,  # folder of result files
 
 # %% ../nbs/23_long_code.ipynb #1afd621c
 def _paired(recs, mode_a, row_a, mode_b, row_b, lengths):
-    "{L: [(a - b) / b per seed]} over the seeds that have both cells."
+    "{L: {seed: (a - b) / b}} over the seeds that have both cells."
     val = {(r['encoding'], r['mode'], r['eval_len'], r['seed']): r['ppl'] for r in recs}
     seeds = sorted({r['seed'] for r in recs})
-    return {L: [val[row_a, mode_a, L, s] / val[row_b, mode_b, L, s] - 1 for s in seeds
-                if (row_a, mode_a, L, s) in val and (row_b, mode_b, L, s) in val] for L in lengths}
+    return {L: {s: val[row_a, mode_a, L, s] / val[row_b, mode_b, L, s] - 1 for s in seeds
+                if (row_a, mode_a, L, s) in val and (row_b, mode_b, L, s) in val} for L in lengths}
 
 def _verdict(rel: dict) -> tuple[str, str, str]:
     "(verdict, mean change per length, lengths where it holds per seed) for 'a below b at every length'."
     rel = {L: v for L, v in rel.items() if v}
     if not rel: return 'not yet run', '-', '-'
-    n = min(len(v) for v in rel.values())
-    means = {L: sum(v) / len(v) for L, v in rel.items()}
-    every_seed = all(x < 0 for v in rel.values() for x in v)
+    seeds = sorted(set.intersection(*(set(v) for v in rel.values())))   # seeds with every length
+    n = len(seeds)
+    means = {L: sum(v.values()) / len(v) for L, v in rel.items()}
+    every_seed = all(x < 0 for v in rel.values() for x in v.values())
     verdict = ('holds' if every_seed else 'holds on the mean') if all(m < 0 for m in means.values()) else 'does not hold'
-    per_seed = ', '.join(f"{sum(v[i] < 0 for v in rel.values())}/{len(rel)}" for i in range(n))
+    per_seed = ', '.join(f"{sum(v[s] < 0 for v in rel.values())}/{len(rel)}" for s in seeds)
     return f"{verdict} ({n} seed{'s' * (n > 1)})", ', '.join(f"{L}: {100 * m:+.1f}%" for L, m in means.items()), per_seed
 
 def check_table2_claims(out: str | Path = OUT,  # folder of result files
