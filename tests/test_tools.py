@@ -22,3 +22,28 @@ def test_run_cells_skips_flags_and_names_the_failing_cell(tmp_path):
     assert (tmp_path/'here.txt').read_text() == 'ok'                         # runs in the notebook's folder
     r = run(p, '--run', 'gpu')
     assert r.returncode == 1 and 'FAILED: t.ipynb cell 2' in r.stdout and 'gpu cell ran' in r.stderr, r.stdout + r.stderr
+
+
+def test_gpu_session_rehearsal(tmp_path):
+    "The prepared GPU session, rehearsed at toy size on the CPU: every stage runs and leaves its file where the device returns it."
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'gpu_session.py'), '--rehearse', '--out', str(tmp_path), '--budget', '400'],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = json.loads((tmp_path/'session.json').read_text())
+    assert s['rehearse'] and [s['results'][k]['rc'] for k in ('env', 'tests', 'bench', 'table1')] == [0, 0, 0, 0], s
+    bench = json.loads((tmp_path/'gpu.json').read_text())
+    assert {r['method'] for r in bench['data']} == {'wavelet_chunked', 'rope_sdpa', 'wavelet_tip2'} and bench['config']['lengths'] == [256, 512]
+    bundle = json.loads((tmp_path/'table1-gpu-small-smoke.json').read_text())
+    assert bundle['progress']['left'] == [] and len(bundle['records']) == 6, bundle['progress']
+    assert len(list(tmp_path.iterdir())) <= 8                                  # the device returns at most 8 files
+    c = subprocess.run([sys.executable, str(ROOT/'tools'/'gpu_session.py'), '--collect', str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert c.returncode != 0 and 'is a rehearsal' in c.stderr                  # rehearsal files never become results
+
+
+def test_gpu_session_kills_a_stage_at_its_time_limit(tmp_path):
+    sys.path.insert(0, str(ROOT/'tools'))
+    import time, gpu_session
+    t0 = time.time()
+    r = gpu_session.run(['bash', '-c', 'sleep 30 & sleep 30; echo NEV""ER'], 1, tmp_path/'log')   # a child with a grandchild
+    assert r['rc'] == 'timeout' and time.time() - t0 < 10
+    assert 'NEVER' not in (tmp_path/'log').read_text()

@@ -15,8 +15,9 @@ from .train import TrainConfig, train, load_model, resolve_device
 from .provenance import save_result, load_result, load_results
 
 # %% auto #0
-__all__ = ['ROWS', 'MAIN_ROWS', 'WAVELET_ROWS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'train_and_evaluate', 'run_cell',
-           'run_grid', 'main', 'grid_records', 'grid_table', 'plot_grid', 'check_claims']
+__all__ = ['ROWS', 'MAIN_ROWS', 'WAVELET_ROWS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'train_eval_tokens',
+           'train_and_evaluate', 'run_cell', 'run_grid', 'main', 'grid_records', 'grid_table', 'plot_grid',
+           'check_claims']
 
 # %% ../nbs/20_table1_small.ipynb #29458ed2
 ROWS: dict[str, tuple[str, dict]] = {
@@ -70,6 +71,11 @@ def _streams(spec: GridSpec):
     valid_s, _ = wikitext_stream('validation', spec.data, vocab=vocab)
     return train_s, valid_s, vocab
 
+def train_eval_tokens(eval_tokens: int | None,  # the tokens the evaluation scores (None: the whole stream)
+                     ) -> int:  # the validation tokens `train` scores at its end
+    "The training's own validation loss: 65,536 tokens, or fewer when the evaluation itself scores fewer (a smoke run)."
+    return 65536 if eval_tokens is None else min(65536, eval_tokens)
+
 def train_and_evaluate(path: str | Path,  # result file to write
                        mcfg, tcfg,  # `ModelConfig` and `TrainConfig` (checkpoints go to tcfg.out_dir)
                        train_s: torch.Tensor, valid_s: torch.Tensor,  # token streams
@@ -110,7 +116,7 @@ def run_cell(row: str,  # a key of `rows`
     enc, kw = rows[row]
     mcfg = get_config(spec.model, vocab_size=len(vocab), encoding=enc, encoding_kwargs=kw, **spec.model_overrides)
     tcfg = TrainConfig(steps=spec.steps, batch_size=spec.batch_size, seq_len=spec.train_len, lr=spec.lr, warmup=spec.warmup,
-                       seed=seed, eval_every=0, eval_tokens=65536, ckpt_every=max(1, spec.steps // 5),
+                       seed=seed, eval_every=0, eval_tokens=train_eval_tokens(spec.eval_tokens), ckpt_every=max(1, spec.steps // 5),
                        out_dir=str(Path(spec.runs)/cell_name(row, seed)), progress=False)
     return train_and_evaluate(path, mcfg, tcfg, train_s, valid_s, spec.eval_lens, ('split', 'full'),
                               dict(train_len=spec.train_len, max_tokens=spec.eval_tokens, bos=vocab.eos),

@@ -8,17 +8,17 @@ import argparse, dataclasses, json, math, sys, tempfile, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
-from .experiments import GridSpec, run_cell, train_and_evaluate, cell_name, ROWS, MAIN_ROWS, PAPER_TABLE1
+from .experiments import GridSpec, run_cell, train_and_evaluate, train_eval_tokens, cell_name, ROWS, MAIN_ROWS, PAPER_TABLE1
 from .train import TrainConfig, resolve_device
 from .model import get_config, TransformerLM, ModelConfig
 from .data import wikitext_stream, python_code_stream
 from .provenance import load_result, atomic_write
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'PRESETS', 'DEVICE_ENV', 'PAPER_TABLE2', 'PAPER_TABLE1_1024', 'Preset', 'check_row', 'get_preset',
-           'preset_streams', 'model_overrides', 'smoke_test', 'grid_spec', 'result_path', 'run_cell_gpu', 'run_preset',
-           'bundle_results', 'unbundle_results', 'main', 'stage_device_data', 'device_command', 'paper_numbers',
-           'results_table', 'owed_runs']
+__all__ = ['DATA_SOURCES', 'PRESETS', 'DEVICE_VARS', 'DEVICE_ENV', 'PAPER_TABLE2', 'PAPER_TABLE1_1024', 'Preset', 'check_row',
+           'get_preset', 'preset_streams', 'model_overrides', 'smoke_test', 'grid_spec', 'result_path', 'run_cell_gpu',
+           'run_preset', 'run_preset_parallel', 'bundle_results', 'unbundle_results', 'smoke_preset', 'main',
+           'stage_device_data', 'use_device_data', 'device_command', 'paper_numbers', 'results_table', 'owed_runs']
 
 # %% ../nbs/21_gpu_runs.ipynb #32890d54
 DATA_SOURCES = ('wikitext-2-v1', 'wikitext-103-v1', 'python')
@@ -56,7 +56,7 @@ class Preset:
         "The `TrainConfig` of one cell."
         return TrainConfig(steps=self.steps, batch_size=self.batch_size, seq_len=self.train_len, lr=self.lr,
                            betas=self.betas, weight_decay=self.weight_decay, warmup=self.warmup, seed=seed, eval_every=0,
-                           eval_tokens=65536, ckpt_every=max(1, self.steps // 5), out_dir=str(out_dir), progress=False)
+                           eval_tokens=train_eval_tokens(self.eval_tokens), ckpt_every=max(1, self.steps // 5), out_dir=str(out_dir), progress=False)
 
     def model_config(self, row: str, vocab_size: int | None = None) -> ModelConfig:
         "The `ModelConfig` of one row (vocabulary size from the data when given)."
@@ -254,6 +254,41 @@ def run_preset(name: str | Preset,  # a key of `PRESETS` (or a `Preset`)
     return dict(preset=p.name, done=done, left=left, steps_per_cell=p.steps, seconds=time.time() - t0,
                 data=None if streams is None else streams['data'])
 
+# %% ../nbs/21_gpu_runs.ipynb #d043dda4
+def _run_until(preset: dict, row: str, seed: int, deadline: float, out: str, runs: str, threads: int) -> dict:
+    "One cell in a worker process, until the wall-clock `deadline` (seconds since the epoch; inf: no limit)."
+    p, left = Preset(**preset), deadline - time.time()
+    if left <= 0 and not result_path(p, row, seed, out).exists():
+        return dict(done=[], left=[[row, seed, _cell_step(Path(runs), row, seed)]])
+    torch.set_num_threads(threads)
+    return run_preset(p, rows=[row], seeds=(seed,), budget_s=None if math.isinf(left) else max(0.0, left), out=out, runs=runs)
+
+def run_preset_parallel(name: str | Preset,  # a key of `PRESETS` (or a `Preset`)
+                        rows: list | None = None,  # rows to run (default: all of the preset's, in order)
+                        seeds: tuple = (0,),  # seeds
+                        budget_s: float | None = 540,  # wall-clock seconds for the whole call (None: no limit)
+                        procs: int = 2,  # cells run at the same time, one process each
+                        out: str | Path | None = None,  # result folder (default `results/gpu/<preset>`)
+                        runs: str | Path | None = None,  # checkpoint folder (default `runs/<preset>`)
+                       ) -> dict:  # as `run_preset`, plus procs
+    "`run_preset` with up to `procs` cells at once, each in its own process, all against one deadline."
+    import concurrent.futures as cf, multiprocessing as mp, os
+    import wavelet_pos.gpu_runs as lib    # workers find functions by module name; a notebook's own definitions have none
+    p = get_preset(name)
+    rows = list(p.rows) if rows is None else list(rows)
+    for r in rows: check_row(p, r)
+    if isinstance(procs, bool) or not isinstance(procs, int) or procs < 1: raise ValueError(f"procs={procs!r} is invalid; it must be an integer >= 1")
+    if budget_s is not None and not budget_s >= 0: raise ValueError(f"budget_s={budget_s!r} is invalid; it must be None or >= 0")
+    out = str(out or Path('results/gpu')/p.name); runs = str(runs or Path('runs')/p.name)
+    t0 = time.time(); deadline = math.inf if budget_s is None else t0 + budget_s
+    data = preset_streams(p)['data']                  # once here: the workers then read the token caches
+    cells = [(r, s) for r in rows for s in seeds]
+    threads = max(1, (os.cpu_count() or 1) // min(procs, len(cells) or 1))
+    with cf.ProcessPoolExecutor(min(procs, len(cells) or 1), mp_context=mp.get_context('spawn')) as ex:
+        res = [f.result() for f in [ex.submit(lib._run_until, dataclasses.asdict(p), r, s, deadline, out, runs, threads) for r, s in cells]]
+    return dict(preset=p.name, done=[d for r in res for d in r['done']], left=[l for r in res for l in r['left']],
+                steps_per_cell=p.steps, seconds=time.time() - t0, data=data, procs=procs)
+
 # %% ../nbs/21_gpu_runs.ipynb #8b994210
 def bundle_results(name: str | Preset,  # the preset
                    dest: str | Path,  # folder to write `<preset>.json` into (e.g. $OUT)
@@ -272,6 +307,15 @@ def unbundle_results(path: str | Path,  # a file written by `bundle_results`
     b = json.loads(Path(path).read_text()); get_preset(b['preset'])
     return [atomic_write(Path(root)/b['preset']/fn, json.dumps(rec, indent=1)) for fn, rec in b['records'].items()]
 
+# %% ../nbs/21_gpu_runs.ipynb #9d93f58d
+def smoke_preset(p: Preset | str,  # the preset to rehearse
+                ) -> Preset:  # the same experiment at toy size, named `<preset>-smoke`
+    "The preset with the `tiny` model, 2 steps per cell, L_train 16 and short evaluations: a dry run of its whole path."
+    p = get_preset(p)
+    return dataclasses.replace(p, name=p.name + '-smoke', model='tiny', model_overrides={}, steps=2, batch_size=2, warmup=1, train_len=16,
+                               eval_lens=(16, 32), eval_tokens=512, eval_samples=2 if p.eval_samples else None, eval_reserve_s=5.0,
+                               note='smoke test: ' + p.note)
+
 # %% ../nbs/21_gpu_runs.ipynb #2992f23a
 def main(argv: list[str] | None = None,  # command-line arguments (default: sys.argv[1:])
         ) -> int:  # exit status
@@ -282,22 +326,27 @@ def main(argv: list[str] | None = None,  # command-line arguments (default: sys.
     ap.add_argument('--rows', nargs='+', help='rows to run (default: all)')
     ap.add_argument('--seeds', nargs='+', type=int, default=[0], help='seeds (default: 0)')
     ap.add_argument('--budget', type=float, default=540, help='seconds for this chunk (default: %(default)s)')
+    ap.add_argument('--parallel', type=int, default=1, metavar='N', help='run up to N cells at once, one process each (default: 1)')
     ap.add_argument('--copy-results-to', metavar='DIR', help='write the bundle <preset>.json into DIR (e.g. $OUT)')
     ap.add_argument('--probe', action='store_true', help='time 3 steps per row at the preset batch and L_train instead of training')
+    ap.add_argument('--smoke', action='store_true', help="a dry run of the same path in seconds (see smoke_preset); results under runs/<preset>-smoke/")
     ap.add_argument('--list', action='store_true', help='list the presets and exit')
     a = ap.parse_args(argv)
     if a.list or not a.preset:
         for p in PRESETS.values(): print(f"{p.name:18s} {p.reproduces}  [{p.model}, {len(p.rows)} rows x {p.steps} steps]")
         return 0
     p = get_preset(a.preset)
+    where = {}
+    if a.smoke: p = smoke_preset(p); where = dict(out=Path('runs')/p.name/'results', runs=Path('runs')/p.name/'ckpt')
     if a.probe:
         res = [smoke_test(p, row, steps=3, device='auto', probe=True) for row in (a.rows or p.rows)]
         for r in res: print(f"{r['row']:24s} {r['s_per_step']:.3f} s/step  peak {r['peak_mem_gb']} GB  loss {r['losses'][-1]:.2f}")
         if a.copy_results_to: atomic_write(Path(a.copy_results_to)/f'probe-{p.name}.json', json.dumps(res, indent=1))
         return 0
-    res = run_preset(p, rows=a.rows, seeds=tuple(a.seeds), budget_s=a.budget)
+    if a.parallel > 1: res = run_preset_parallel(p, rows=a.rows, seeds=tuple(a.seeds), budget_s=a.budget, procs=a.parallel, **where)
+    else: res = run_preset(p, rows=a.rows, seeds=tuple(a.seeds), budget_s=a.budget, **where)
     print(json.dumps(res))
-    if a.copy_results_to: print('bundle:', bundle_results(p, a.copy_results_to, progress=res))
+    if a.copy_results_to: print('bundle:', bundle_results(p, a.copy_results_to, out=where.get('out'), progress=res))
     return 0
 
 # %% ../nbs/21_gpu_runs.ipynb #a1136c9b
@@ -306,19 +355,34 @@ if __name__ == '__main__' and '__file__' in globals(): raise SystemExit(main()) 
 # %% ../nbs/21_gpu_runs.ipynb #054461bf
 def stage_device_data(dest: str | Path = 'data_cache',  # git-ignored folder carried to the device (`carry=['data_cache']`)
                      ) -> dict:  # what was copied and its size in MB
-    "Copy the offline data and the cached Python BPE into `dest` so a device command can carry them."
+    "Copy the offline data, the cached Python BPE and the tokenised WikiText streams into `dest` so a device command can carry them."
     import shutil
     from wavelet_pos.data import find_data_dir, default_cache_dir
     src, dest = find_data_dir(), Path(dest)
     if src is None: raise FileNotFoundError("no local data folder (see wavelet_pos.data.find_data_dir)")
     shutil.copytree(src, dest/'data', dirs_exist_ok=True)
     (dest/'cache').mkdir(parents=True, exist_ok=True)
-    for f in Path(default_cache_dir()).glob('bpe-*.json'): shutil.copy2(f, dest/'cache'/f.name)
+    for pat in ('bpe-*.json', 'vocab-wikitext-*.json', 'wikitext-*.npy'):   # not the Python streams (33 MB; the BPE re-encodes them in seconds)
+        for f in Path(default_cache_dir()).glob(pat): shutil.copy2(f, dest/'cache'/f.name)
     mb = sum(f.stat().st_size for f in dest.rglob('*') if f.is_file()) / 2**20
     return dict(dest=str(dest), data=str(src), mb=round(mb, 1))
 
-DEVICE_ENV = ('export WAVELET_POS_DATA=data_cache/data WAVELET_POS_CACHE=runs/cache WAVELET_POS_HUB=0 PYTHONUNBUFFERED=1; '
+DEVICE_VARS = dict(WAVELET_POS_DATA='data_cache/data', WAVELET_POS_CACHE='runs/cache', WAVELET_POS_HUB='0', PYTHONUNBUFFERED='1')  # on the device
+DEVICE_ENV = ('export ' + ' '.join(f'{k}={v}' for k, v in DEVICE_VARS.items()) + '; '
               'mkdir -p runs/cache && cp -n data_cache/cache/* runs/cache/; ')
+
+def use_device_data(root: str | Path = '.',  # the repository root on the device
+                   ) -> dict:  # the variables set
+    "In a Python process on the device: what `DEVICE_ENV` does in a shell (the carried data, a token cache under runs/, no hub)."
+    import os, shutil
+    root = Path(root)
+    if not (root/'data_cache'/'data').is_dir(): raise FileNotFoundError(f"{root/'data_cache'/'data'} is missing: run stage_device_data() here and carry 'data_cache'")
+    env = {k: (str(root/v) if k in ('WAVELET_POS_DATA', 'WAVELET_POS_CACHE') else v) for k, v in DEVICE_VARS.items()}
+    os.environ.update(env)
+    cache = Path(env['WAVELET_POS_CACHE']); cache.mkdir(parents=True, exist_ok=True)
+    for f in (root/'data_cache'/'cache').glob('*'):
+        if not (cache/f.name).exists(): shutil.copy2(f, cache/f.name)
+    return env
 
 def device_command(preset: str,  # a key of `PRESETS`
                    budget_s: int = 540,  # seconds of training+evaluation in this command
