@@ -16,12 +16,16 @@ def test_run_cells_skips_flags_and_names_the_failing_cell(tmp_path):
     p = tmp_path/'t.ipynb'
     p.write_text(json.dumps(nb([('markdown', '# t'), ('code', 'x = 2\nopen("here.txt", "w").write("ok")'),
                                 ('code', '#| gpu\nassert x == 3, "gpu cell ran"'), ('code', '#| slow\nraise SystemExit(5)'),
-                                ('code', '%timeit x'), ('code', 'show_doc(len); assert x == 2')])))
+                                ('code', '%timeit x'), ('code', 'show_doc(len); assert x == 2; open("after.txt", "w").write("yes")')])))
     r = run(p)
     assert r.returncode == 0 and 'passed: t.ipynb (2 cells)' in r.stdout, r.stdout + r.stderr
     assert (tmp_path/'here.txt').read_text() == 'ok'                         # runs in the notebook's folder
+    (tmp_path/'after.txt').unlink()
     r = run(p, '--run', 'gpu')
     assert r.returncode == 1 and 'FAILED: t.ipynb cell 2' in r.stdout and 'gpu cell ran' in r.stderr, r.stdout + r.stderr
+    assert (tmp_path/'after.txt').exists() is False                        # stopped at the failing cell
+    r = run(p, '--run', 'gpu', '--keep-going')                             # ... or, with --keep-going, runs the rest and names the failures
+    assert r.returncode == 1 and 'failed: t.ipynb cells [2]' in r.stdout and (tmp_path/'after.txt').read_text() == 'yes', r.stdout + r.stderr
 
 
 def test_gpu_session_rehearsal(tmp_path):
@@ -32,7 +36,7 @@ def test_gpu_session_rehearsal(tmp_path):
     s = json.loads((tmp_path/'session.json').read_text())
     assert s['rehearse'] and [s['results'][k]['rc'] for k in ('env', 'tests', 'bench', 'table1')] == [0, 0, 0, 0], s
     bench = json.loads((tmp_path/'gpu.json').read_text())
-    assert {r['method'] for r in bench['data']} == {'wavelet_chunked', 'rope_sdpa', 'wavelet_tip2'} and bench['config']['lengths'] == [256, 512]
+    assert {r['method'] for r in bench['data']} == {'wavelet_chunked', 'wavelet_triton', 'rope_sdpa', 'wavelet_tip2'} and bench['config']['lengths'] == [256, 512]
     bundle = json.loads((tmp_path/'table1-gpu-small-smoke.json').read_text())
     assert bundle['progress']['left'] == [] and len(bundle['records']) == 6, bundle['progress']
     assert len(list(tmp_path.iterdir())) <= 8                                  # the device returns at most 8 files

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_fast_attention.ipynb #1063570c
 from __future__ import annotations
-import functools, math, sys, time
+import dataclasses, functools, math, sys, time
 from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
@@ -38,6 +38,8 @@ class BandPlan:
     runs: list  # (t_a, t_b, n): band distances t_a..t_b need the first n table columns (n=-1: all)
     fused_far: bool  # True: tiles hold the band only (-inf beyond it) and `far` the rest; False: tiles hold every visible key
     far: list  # fused calls for keys outside the band: (flip, qa, qb, ka, kb, causal), see `_far_calls`
+    kernel_block: int = 64  # the Triton kernel's tile (queries = keys per tile), when band_kernel
+    band_kernel: bool = False  # True: the tiles run as one launch of the Triton kernel (`wavelet_pos.triton_band`) instead of the loop over blocks
 
     @property
     def t_lo(self): return 0 if self.causal else -self.support
@@ -248,7 +250,11 @@ class _BandedAttention(torch.autograd.Function):
             if call[0]: o, l = o.flip(-2), l.flip(-1)
             sl = _q_index(call, Lq)
             _merge_into(out[:, :, sl], lse[:, :, sl], o, l)
-        for qs, qe, ks, ke in plan.blocks:
+        if plan.band_kernel:                                         # every block's tile in one Triton launch
+            from wavelet_pos.triton_band import band_forward
+            o, l = band_forward(qc, qp, k, v, _band_table(plan, T, qc), plan.shift, plan.support, plan.causal, not plan.fused_far, plan.kernel_block)
+            _merge_into(out, lse, o, l)
+        for qs, qe, ks, ke in ([] if plan.band_kernel else plan.blocks):
             mask = _tile_mask(plan, qp, T, bias_fn, qs, qe, ks, ke, qc.dtype)
             o, l, _ = _piece_forward(qc[:, :, qs:qe], k[:, :, ks:ke], v[:, :, ks:ke], mask)
             _merge_into(out[:, :, qs:qe], lse[:, :, qs:qe], o, l)
@@ -276,7 +282,11 @@ class _BandedAttention(torch.autograd.Function):
             else:
                 dqc[:, :, sl] += gq; dk[:, :, ka:kb] += gk; dv[:, :, ka:kb] += gv
         D = (dout.to(acc) * out.to(acc)).sum(-1)
-        for qs, qe, ks, ke in plan.blocks:
+        if plan.band_kernel:
+            from wavelet_pos.triton_band import band_backward
+            g = band_backward(dout, qc, qp, k, v, _band_table(plan, T, qc), lse, D, plan.shift, plan.support, plan.causal, not plan.fused_far, plan.kernel_block)
+            for acc_, g_ in zip((dqc, dqp, dk, dv), g): acc_ += g_
+        for qs, qe, ks, ke in ([] if plan.band_kernel else plan.blocks):
             do, o, L = dout[:, :, qs:qe], out[:, :, qs:qe], lse[:, :, qs:qe]
             mask = _tile_mask(plan, qp, T, bias_fn, qs, qe, ks, ke, qc.dtype)
             if T is None:                                                        # no position term: the fused backward
@@ -297,6 +307,10 @@ class _BandedAttention(torch.autograd.Function):
         cast = lambda g, x: None if g is None else g.to(x.dtype)
         return cast(dqc, qc), cast(dqp, qp), cast(dk, k), cast(dv, v), cast(dT, T), None, None
 
+def _band_table(plan, T, qc):
+    "The table as the Triton kernel reads it: one row per distance t_min..S, increasing (zeros when there is no position term)."
+    return T[0].flip(0) if T is not None else qc.new_zeros(plan.support - plan.t_lo + 1, qc.shape[-1])
+
 def _tile_mask(plan, qp, T, bias_fn, qs, qe, ks, ke, dtype):
     "The tile's additive mask (skewed position term, bias, -inf where masked or far) as a strided view or a new tensor."
     acc = _acc_dtype(dtype)
@@ -313,7 +327,8 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
                       q_pos: torch.Tensor,  # consecutive query positions (Lq,)
                       k_pos: torch.Tensor,  # consecutive key positions (Lk,)
                       causal: bool = True,  # mask keys after the query
-                      block_size: int = 128,  # Bq, queries per block
+                      block_size: int = 128,  # Bq, queries per block (with band_kernel='triton': the kernel's tile, a power of two >= 16)
+                      band_kernel: str = 'tiles',  # 'tiles' (a loop over blocks, plain ops or the CPU flash kernel) or 'triton' (one fused kernel)
                      ) -> torch.Tensor:  # attention output (B, H, Lq, dv)
     "Exact banded attention in O(L (S + Bq)) memory: band tiles with the position term, far keys in fused calls, merged by log-sum-exp."
     if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
@@ -326,6 +341,7 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
         raise ValueError(f"{type(encoding).__name__}.support is None: its table never vanishes, so no band is exact; use attention(method='tip2')")
     S = int(encoding.support) if encoding.has_rel else 0
     ds = encoding.dim_support if encoding.has_rel else None
+    if band_kernel not in ('tiles', 'triton'): raise ValueError(f"band_kernel={band_kernel!r} is unknown; choose 'tiles' or 'triton'")
     plan = band_plan(q0, Lq, k0, Lk, S, block_size, causal, fused_far=_fused_ok(q, v) and not encoding.has_bias,
                      dim_support=ds)
     qc, qp = encoding.rel_queries(q) if encoding.has_rel else (q, q)
@@ -337,6 +353,11 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
             if order != list(range(d)):
                 perm = torch.tensor(order, device=q.device); T, qp = T.index_select(-1, perm), qp.index_select(-1, perm)
         T = T if T.requires_grad else T.contiguous()
+    if band_kernel == 'triton':
+        why = ('its `bias` hook' if encoding.has_bias else 'a table per head' if T is not None and T.shape[0] > 1
+               else 'a learned table (the kernel has no dT)' if T is not None and T.requires_grad else None)
+        if why: raise ValueError(f"band_kernel='triton' cannot take {type(encoding).__name__}: {why}; use the tiles (backend='chunked')")
+        plan = dataclasses.replace(plan, band_kernel=True, kernel_block=block_size)
     if encoding.has_bias:
         def bias_fn(qs, qe, a, b):
             return encoding.bias(q_pos[qs:qe], k_pos[a:b]).detach().to(_acc_dtype(q.dtype))[None]
@@ -345,7 +366,7 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
     return _BandedAttention.apply(qc * scale, qp * scale, k, v, T, plan, bias_fn)
 
 # %% ../nbs/11_fast_attention.ipynb #4de1a584
-BACKENDS = ('auto', 'chunked', 'flex')
+BACKENDS = ('auto', 'chunked', 'flex', 'triton')
 
 def fast_attention(q: torch.Tensor,  # queries (B, H, Lq, d)
                    k: torch.Tensor,  # keys (B, H, Lk, d)
@@ -354,8 +375,8 @@ def fast_attention(q: torch.Tensor,  # queries (B, H, Lq, d)
                    q_pos: torch.Tensor | None = None,  # consecutive query positions (Lq,); default: the last Lq key positions
                    k_pos: torch.Tensor | None = None,  # consecutive key positions (Lk,); default 0..Lk-1
                    causal: bool = True,  # mask keys after the query
-                   block_size: int = 128,  # Bq, queries per block of the chunked backend
-                   backend: str = 'auto',  # 'auto', 'chunked' or 'flex'
+                   block_size: int | None = None,  # Bq, queries per block of the chunked backend (default 128); the Triton kernel's tile (default `triton_band.default_block`: 64 for bf16/fp16, 32 otherwise)
+                   backend: str = 'auto',  # 'auto', 'chunked', 'flex' or 'triton' (chunked with the band in one fused Triton kernel: CUDA)
                    rotate: bool = True,  # apply `encoding.rotate` first; False when q, k are already rotated
                   ) -> torch.Tensor:  # attention output (B, H, Lq, dv), equal to `attention(..., method='naive')`
     "Exact attention in O(L (S + Bq)) memory for encodings whose content-to-position term has bounded support S."
@@ -367,7 +388,10 @@ def fast_attention(q: torch.Tensor,  # queries (B, H, Lq, d)
         backend = 'flex' if q.is_cuda and not encoding.has_bias else 'chunked'
     if rotate: q, k = encoding.rotate(q, k, q_pos, k_pos)
     if backend == 'flex': return flex_banded_attention(q, k, v, encoding, q_pos, k_pos, causal)
-    return chunked_attention(q, k, v, encoding, q_pos, k_pos, causal, block_size)
+    if backend == 'triton':
+        from wavelet_pos.triton_band import default_block
+        return chunked_attention(q, k, v, encoding, q_pos, k_pos, causal, default_block(q.dtype) if block_size is None else block_size, band_kernel='triton')
+    return chunked_attention(q, k, v, encoding, q_pos, k_pos, causal, 128 if block_size is None else block_size)
 
 # %% ../nbs/11_fast_attention.ipynb #90a1041c
 def flex_banded_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
@@ -458,6 +482,7 @@ def _bench_fn(method, q, k, v, pos, wav, rope, alibi, block_size=128):
     F_ = torch.nn.functional
     if method == 'wavelet_fast': return lambda: fast_attention(q, k, v, wav, pos, pos, block_size=block_size)
     if method == 'wavelet_chunked': return lambda: fast_attention(q, k, v, wav, pos, pos, block_size=block_size, backend='chunked')
+    if method == 'wavelet_triton': return lambda: fast_attention(q, k, v, wav, pos, pos, backend='triton')
     if method == 'wavelet_tip2': return lambda: attention_ref(q, k, v, wav, pos, pos, method='tip2')
     if method == 'wavelet_banded': return lambda: attention_ref(q, k, v, wav, pos, pos, method='banded')
     if method == 'rope_sdpa': return lambda: F_.scaled_dot_product_attention(*rope.rotate(q, k, pos, pos), v, is_causal=True)
@@ -474,7 +499,7 @@ def _bench_fn(method, q, k, v, pos, wav, rope, alibi, block_size=128):
         return lambda: fl(q, k, v, score_mod=lambda s, b, h, qi, ki: s - slopes[h] * (qi - ki), block_mask=bm)
     raise ValueError(f"method={method!r} is unknown; choose one of {list(BENCH_METHODS)}")
 
-BENCH_METHODS = ('wavelet_fast', 'wavelet_chunked', 'rope_sdpa', 'alibi_sdpa', 'alibi_flex', 'wavelet_tip2', 'wavelet_banded')
+BENCH_METHODS = ('wavelet_fast', 'wavelet_chunked', 'wavelet_triton', 'rope_sdpa', 'alibi_sdpa', 'alibi_flex', 'wavelet_tip2', 'wavelet_banded')
 
 def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
               head_dim: int = 128,  # d
@@ -488,7 +513,7 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
               wavelet_kwargs: dict | None = None,  # passed to `WaveletRPE`, e.g. dict(n_scales=8, first_exponent=0)
               block_size: int = 128,  # Bq of the chunked backend ('wavelet_fast' when it picks chunked, 'wavelet_chunked')
               verbose: bool = False,  # print each row as it is measured
-             ) -> list:  # one dict per (method, L): fwd_s, fwdbwd_s, fwd_peak_bytes, fwdbwd_peak_bytes (None and oom=True if CUDA ran out of memory)
+             ) -> list:  # one dict per (method, L): fwd_s, fwdbwd_s, fwd_peak_bytes, fwdbwd_peak_bytes (None and oom=True if CUDA ran out of memory, error=... if the method failed)
     "Time and peak memory of causal attention, forward and forward+backward, for each method and length."
     from wavelet_pos.positions import WaveletRPE, RoPE, ALiBi
     dt = getattr(torch, dtype)
@@ -517,9 +542,12 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
                     for p, f in enumerate(fs):
                         t = timed(f)
                         if r: best[m, p] = min(best[m, p], t)      # round 0 is the warm-up
-                except torch.OutOfMemoryError:                     # recorded, not fatal: the GPU target asks whether Tip 2 is slow or OOM
-                    del fns[m]; q.grad = k.grad = v.grad = None; torch.cuda.empty_cache()
-                    rows.append(dict(method=m, L=L, fwd_s=None, fwdbwd_s=None, fwd_peak_bytes=None, fwdbwd_peak_bytes=None, oom=True))
+                except Exception as e:                             # recorded, not fatal: the GPU target asks whether Tip 2 is slow or OOM,
+                    oom = isinstance(e, torch.OutOfMemoryError)    # and a method that fails on a new machine must not cost the others
+                    del fns[m]; q.grad = k.grad = v.grad = None
+                    if torch.cuda.is_available(): torch.cuda.empty_cache()
+                    rows.append(dict(method=m, L=L, fwd_s=None, fwdbwd_s=None, fwd_peak_bytes=None, fwdbwd_peak_bytes=None, oom=oom,
+                                     **({} if oom else dict(error=f'{type(e).__name__}: {e}'[:500]))))
                     if verbose: print(rows[-1], flush=True)
         for m, (fo, fb) in fns.items():
             row = dict(method=m, L=L, fwd_s=best[m, 0], fwdbwd_s=best[m, 1], fwd_peak_bytes=peak_memory(fo), fwdbwd_peak_bytes=peak_memory(fb))
@@ -528,7 +556,7 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
             if verbose: print(row, flush=True)
     return rows
 
-GPU_METHODS = ('wavelet_fast', 'wavelet_chunked', 'rope_sdpa', 'alibi_flex', 'wavelet_tip2')  # the GPU benchmark's methods
+GPU_METHODS = ('wavelet_fast', 'wavelet_chunked', 'wavelet_triton', 'rope_sdpa', 'alibi_flex', 'wavelet_tip2')  # the GPU benchmark's methods
 GPU_BLOCK = 512  # Bq of the chunked backend on GPU: fewer, larger tiles (a starting point, to be measured)
 
 def main(argv: list | None = None,  # command-line arguments (default: sys.argv[1:])
