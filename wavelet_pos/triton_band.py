@@ -105,18 +105,26 @@ def _band_fwd(Qc, Qp, K, V, T, O, LSE, Lq, Lk, shift, S, t_min, D, DV,
 
 # %% ../nbs/12_triton_band.ipynb #9d2e6bec
 @triton.jit
+def _query_side(Qc, Qp, DO, LSE, DEL, bh, i0, Lq, D, DV, stride_qb, stride_ql, stride_ob, stride_ol,
+                BM: tl.constexpr, DP: tl.constexpr, DVP: tl.constexpr):
+    "A query block's inputs to the backward: qc, qp, do, the merged lse (-inf read as 0: those rows have p = 0) and delta."
+    offs_i = i0 + tl.arange(0, BM)
+    qc = _load_rows(Qc, bh, i0, Lq, D, stride_qb, stride_ql, BM, DP)
+    qp = _load_rows(Qp, bh, i0, Lq, D, stride_qb, stride_ql, BM, DP)
+    do = _load_rows(DO, bh, i0, Lq, DV, stride_ob, stride_ol, BM, DVP)
+    lse = tl.load(LSE + bh * Lq + offs_i, mask=offs_i < Lq, other=0.)
+    dlt = tl.load(DEL + bh * Lq + offs_i, mask=offs_i < Lq, other=0.)
+    return qc, qp, do, tl.where(lse == float('-inf'), 0., lse), dlt
+
+
+@triton.jit
 def _band_bwd_dq(Qc, Qp, K, V, T, DO, LSE, DEL, DQC, DQP, Lq, Lk, shift, S, t_min, D, DV,
                  stride_qb, stride_ql, stride_kb, stride_kl, stride_vb, stride_vl, stride_t, stride_ob, stride_ol,
                  BM: tl.constexpr, BN: tl.constexpr, WP: tl.constexpr, DP: tl.constexpr, DVP: tl.constexpr,
                  ACC: tl.constexpr, FULL: tl.constexpr, CAUSAL: tl.constexpr):
     i0 = tl.program_id(0) * BM; bh = tl.program_id(1)
     offs_i = i0 + tl.arange(0, BM); offs_d = tl.arange(0, DP)
-    qc = _load_rows(Qc, bh, i0, Lq, D, stride_qb, stride_ql, BM, DP)
-    qp = _load_rows(Qp, bh, i0, Lq, D, stride_qb, stride_ql, BM, DP)
-    do = _load_rows(DO, bh, i0, Lq, DV, stride_ob, stride_ol, BM, DVP)
-    lse = tl.load(LSE + bh * Lq + offs_i, mask=offs_i < Lq, other=0.)
-    lse = tl.where(lse == float('-inf'), 0., lse)
-    dlt = tl.load(DEL + bh * Lq + offs_i, mask=offs_i < Lq, other=0.)
+    qc, qp, do, lse, dlt = _query_side(Qc, Qp, DO, LSE, DEL, bh, i0, Lq, D, DV, stride_qb, stride_ql, stride_ob, stride_ol, BM, DP, DVP)
     dqc = tl.zeros([BM, DP], ACC); dqp = tl.zeros([BM, DP], ACC)
     jj = tl.arange(0, BM)[:, None] + (BN - 1) - tl.arange(0, WP)[None, :]      # dRw[i, u] = ds[i, i + BN - 1 - u]
     jin = (jj >= 0) & (jj < BN); jj = tl.minimum(tl.maximum(jj, 0), BN - 1)
@@ -146,13 +154,7 @@ def _band_bwd_dkdv(Qc, Qp, K, V, T, DO, LSE, DEL, DK, DV_, Lq, Lk, shift, S, t_m
     dk = tl.zeros([BN, DP], ACC); dv = tl.zeros([BN, DVP], ACC)
     lo, hi = _query_range(j0, Lq, shift, S, t_min, BM, BN, FULL, CAUSAL)
     for i0 in range(lo, hi, BM):
-        offs_i = i0 + tl.arange(0, BM)
-        qc = _load_rows(Qc, bh, i0, Lq, D, stride_qb, stride_ql, BM, DP)
-        qp = _load_rows(Qp, bh, i0, Lq, D, stride_qb, stride_ql, BM, DP)
-        do = _load_rows(DO, bh, i0, Lq, DV, stride_ob, stride_ol, BM, DVP)
-        lse = tl.load(LSE + bh * Lq + offs_i, mask=offs_i < Lq, other=0.)
-        lse = tl.where(lse == float('-inf'), 0., lse)
-        dlt = tl.load(DEL + bh * Lq + offs_i, mask=offs_i < Lq, other=0.)
+        qc, qp, do, lse, dlt = _query_side(Qc, Qp, DO, LSE, DEL, bh, i0, Lq, D, DV, stride_qb, stride_ql, stride_ob, stride_ol, BM, DP, DVP)
         s, vis, k, Tw = _tile(qc, qp, K, T, bh, i0, j0, Lq, Lk, shift, S, t_min, D, stride_kb, stride_kl, stride_t,
                               BM, BN, WP, DP, ACC, FULL, CAUSAL)
         p = tl.where(vis, tl.exp(s - lse[:, None]), 0.)
