@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['MODES', 'segments', 'perplexity', 'ppl_table']
+__all__ = ['MODES', 'segments', 'sample_starts', 'perplexity', 'ppl_table']
 
 # %% ../nbs/08_evaluate.ipynb #3641b25b
 MODES = ('full', 'split', 'sliding')
@@ -61,6 +61,14 @@ def _nll_cached(model, x: torch.Tensor, y: torch.Tensor, q: int) -> torch.Tensor
         out.append(-logp.gather(-1, y[:, i:i+q, None])[..., 0])
     return torch.cat(out, 1)
 
+def sample_starts(n_targets: int,  # targets in the stream (after any `bos`)
+                  eval_len: int,  # L: tokens per sampled sequence
+                  n_samples: int,  # how many sequences
+                  seed: int = 0,  # the random seed
+                 ) -> np.ndarray:  # (n_samples,) start offsets in 0..n_targets-eval_len
+    "Where App. A.8's randomly placed evaluation sequences start: the one rule every sampled evaluation uses."
+    return np.random.default_rng(seed).integers(0, n_targets - eval_len + 1, n_samples)
+
 def perplexity(model,  # has `nll(inputs (B, L), targets (B, L)) -> (B, L)` in nats
                stream: torch.Tensor,  # 1-D token ids of the evaluation split
                eval_len: int,  # L: sequence length evaluated
@@ -91,7 +99,7 @@ def perplexity(model,  # has `nll(inputs (B, L), targets (B, L)) -> (B, L)` in n
         _check_len('n_samples', n_samples)
         if mode == 'sliding': raise ValueError("mode='sliding' cannot be combined with n_samples; use 'full' or 'split'")
         if n < eval_len: raise ValueError(f"eval_len={eval_len} is longer than the stream ({n} targets)")
-        offs = np.random.default_rng(seed).integers(0, n - eval_len + 1, n_samples)
+        offs = sample_starts(n, eval_len, n_samples, seed)
         one = segments(eval_len, eval_len, mode, train_len, stride)
         segs = [(int(o) + s, l, k) for o in offs for s, l, k in one]
         n = n_samples * eval_len

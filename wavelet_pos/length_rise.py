@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from .positions import PositionalEncoding
 from .attention import attention
+from .evaluate import sample_starts
 from .provenance import save_result, load_result, load_results
 
 # %% auto #0
@@ -135,7 +136,7 @@ def position_nll(model,  # has `nll(inputs, targets) -> (B, L)` in nats (a `Tran
     x = stream.long()
     if bos is not None: x = torch.cat([torch.tensor([bos]), x])
     if len(x) - 1 < eval_len: raise ValueError(f"eval_len={eval_len} is longer than the stream ({len(x) - 1} targets)")
-    offs = np.random.default_rng(seed).integers(0, len(x) - 1 - eval_len + 1, n_samples)   # as `perplexity`
+    offs = sample_starts(len(x) - 1, eval_len, n_samples, seed)   # the sequences `perplexity` samples
     dev = next(model.parameters()).device
     was = model.training; model.eval()
     bs, total = max(1, min(batch_size, max_batch_tokens // eval_len)), torch.zeros(eval_len, dtype=torch.float64)
@@ -316,7 +317,7 @@ def run_attention_stats(cells: tuple = CELLS,  # (row of TABLE2_SMALL, seed) of 
     lin = tuple(range(0, eval_len + 1, BUCKET))
     recs = []
     for row, seed in cells:
-        offs = np.random.default_rng(seed).integers(0, len(x) - 1 - eval_len + 1, 100)[:n_seqs]   # position_nll's first sequences
+        offs = sample_starts(len(x) - 1, eval_len, 100, seed)[:n_seqs]   # position_nll's first sequences
         model = load_model(Path(runs)/cell_name(row, seed)).eval()
         for c in conditions:
             if not applies(c, model.blocks[0].attn.encoding): continue
