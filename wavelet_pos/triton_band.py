@@ -8,6 +8,7 @@ import os
 import torch
 import triton
 import triton.language as tl
+from .fast_attention import _acc_dtype   # float32 for 16-bit inputs, else the inputs' own
 
 # %% auto #0
 __all__ = ['SHARED_LIMIT', 'default_block', 'band_forward', 'band_backward', 'compile_report', 'save_compile_report']
@@ -166,7 +167,6 @@ def _band_bwd_dkdv(Qc, Qp, K, V, T, DO, LSE, DEL, DK, DV_, Lq, Lk, shift, S, t_m
 
 # %% ../nbs/12_triton_band.ipynb #b737e14b
 _TL = {torch.float32: tl.float32, torch.float64: tl.float64}
-def _acc(dtype): return torch.float64 if dtype == torch.float64 else torch.float32
 def _p2(n): return max(16, triton.next_power_of_2(n))
 
 def default_block(dtype: torch.dtype,  # the inputs' dtype
@@ -177,7 +177,7 @@ def _flat(x): return x.reshape(-1, *x.shape[-2:]).contiguous()
 
 
 def _meta(qc, v, block, full, causal):
-    acc = _acc(qc.dtype)
+    acc = _acc_dtype(qc.dtype)
     return acc, dict(BM=block, BN=block, WP=triton.next_power_of_2(2 * block - 1), DP=_p2(qc.shape[-1]), DVP=_p2(v.shape[-1]),
                      ACC=_TL[acc], FULL=full, CAUSAL=causal)
 
@@ -190,10 +190,9 @@ def _check(qc, qp, k, v, T, S, causal, block):
     if len({x.device for x in (qc, qp, k, v, T)}) > 1: raise ValueError("qc, qp, k, v and T must be on one device")
     if not qc.is_cuda and os.environ.get('TRITON_INTERPRET') != '1':
         raise ValueError(f"the Triton kernels run on CUDA tensors (got {qc.device.type}), or on CPU under TRITON_INTERPRET=1 (set before triton is imported)")
-    n = S + 1 if causal else 2 * S + 1
+    n, rows = (S + 1, 'S+1') if causal else (2 * S + 1, '2S+1')
     if T.dim() != 2 or T.shape != (n, qc.shape[-1]):
-        raise ValueError(f"T has shape {tuple(T.shape)}; it must be (S+1, d) = ({n}, {qc.shape[-1]}) rows by increasing distance from {0 if causal else -S}" if causal
-                         else f"T has shape {tuple(T.shape)}; it must be (2S+1, d) = ({n}, {qc.shape[-1]}) rows by increasing distance from {-S}")
+        raise ValueError(f"T has shape {tuple(T.shape)}; it must be ({rows}, d) = ({n}, {qc.shape[-1]}) rows by increasing distance from {0 if causal else -S}")
 
 def band_forward(qc: torch.Tensor,  # content queries (B, H, Lq, d), already scaled
                  qp: torch.Tensor,  # position queries (B, H, Lq, d), already scaled
