@@ -63,22 +63,22 @@ def env_info() -> dict:
     return info
 
 
-def stage_cmds(stage: str, out: Path, rehearse: bool, left: float) -> list:
-    "The commands of one stage (each a list of argv), sized by what is left of the budget."
+def stage_cmd(stage: str, out: Path, rehearse: bool, left: float) -> list:
+    "The command (argv) of one stage, sized by what is left of the budget."
     py = sys.executable
     if stage == 'tests':
-        if rehearse: return [[py, 'tools/run_cells.py', NOTEBOOKS[0]]]           # no GPU: the CPU cells of the smaller notebook
-        return [[py, 'tools/run_cells.py', *NOTEBOOKS, '--run', 'gpu', '--keep-going']]   # a failing test does not cost the later measurements
+        if rehearse: return [py, 'tools/run_cells.py', NOTEBOOKS[0]]           # no GPU: the CPU cells of the smaller notebook
+        return [py, 'tools/run_cells.py', *NOTEBOOKS, '--run', 'gpu', '--keep-going']   # a failing test does not cost the later measurements
     if stage == 'bench':
         limit = max(0, min(CAPS['bench'], left) - 90)      # no new length after this: the last one (32k) may take a minute or more
-        if rehearse: return [[py, '-m', 'wavelet_pos.fast_attention', '--device', 'cpu', '--dtype', 'float32', '--lengths', '256', '512',
+        if rehearse: return [py, '-m', 'wavelet_pos.fast_attention', '--device', 'cpu', '--dtype', 'float32', '--lengths', '256', '512',
                               '--methods', 'wavelet_chunked', 'wavelet_triton', 'rope_sdpa', 'wavelet_tip2', '--heads', '2', '--repeats', '1',
-                              '--block-size', '64', '--time-limit', str(limit), '--out', str(out/'gpu.json')]]
-        return [[py, '-m', 'wavelet_pos.fast_attention', '--time-limit', str(limit), '--repeats', '3', '--out', str(out/'gpu.json')]]
+                              '--block-size', '64', '--time-limit', str(limit), '--out', str(out/'gpu.json')]
+        return [py, '-m', 'wavelet_pos.fast_attention', '--time-limit', str(limit), '--repeats', '3', '--out', str(out/'gpu.json')]
     if stage in ('table1', 'table2'):
         preset = dict(table1='table1-gpu-small', table2='table2-code-long')[stage]
-        return [[py, '-m', 'wavelet_pos.gpu_runs', preset, '--budget', str(int(left - 30)), '--copy-results-to', str(out)]
-                + (['--smoke'] if rehearse else [])]
+        return ([py, '-m', 'wavelet_pos.gpu_runs', preset, '--budget', str(int(left - 30)), '--copy-results-to', str(out)]
+                + (['--smoke'] if rehearse else []))
     raise ValueError(f"stage={stage!r} is unknown; choose one of {list(STAGES)}")
 
 
@@ -102,10 +102,8 @@ def session(out: Path, budget: float, stages: list, rehearse: bool) -> dict:
         if left < 30: rec['results'][stage] = dict(rc='skipped: no time left'); save(); continue
         if stage == 'env': rec['env'] = env_info(); rec['results'][stage] = dict(rc=0); save(); continue
         print(f"[{time.time() - t0:6.0f} s] {stage} (up to {min(CAPS.get(stage, left), left):.0f} s)", flush=True)
-        for cmd in stage_cmds(stage, out, rehearse, left):
-            left = budget - RESERVE - (time.time() - t0)
-            rec['results'][stage] = run(cmd, min(CAPS.get(stage, left), left), log)
-            save()
+        rec['results'][stage] = run(stage_cmd(stage, out, rehearse, left), min(CAPS.get(stage, left), left), log)
+        save()
         if stage == 'tests':                                    # the GPU notebook cells write this into the working tree
             ev = ROOT/'results'/'fast_attention'/'eval_gpu.json'
             if ev.exists() and ev.stat().st_mtime > t0: shutil.copy2(ev, out/'eval_gpu.json')
