@@ -17,7 +17,7 @@ from .provenance import save_result, load_result, load_results
 # %% auto #0
 __all__ = ['ROWS', 'MAIN_ROWS', 'WAVELET_ROWS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'train_eval_tokens',
            'train_and_evaluate', 'run_cell', 'run_grid', 'main', 'grid_records', 'grid_table', 'plot_grid',
-           'check_claims']
+           'check_claims', 'cell_costs']
 
 # %% ../nbs/20_table1_small.ipynb #29458ed2
 ROWS: dict[str, tuple[str, dict]] = {
@@ -126,13 +126,12 @@ def run_cell(row: str,  # a key of `rows`
 
 # %% ../nbs/20_table1_small.ipynb #7254c760
 def run_grid(spec: GridSpec = GridSpec(),  # the grid
-             rows: list[str] | None = None,  # rows to run (default: main rows with every seed, wavelet rows with the first)
+             rows: list[str] | None = None,  # rows to run (default: every row of `ROWS`)
              seeds: tuple | None = None,  # override the seeds for every row
             ) -> list[dict]:  # one record per cell
     "Run (or read back) every cell of the grid; safe to interrupt and call again."
     streams = _streams(spec)
-    cells = [(r, s) for r in (rows or MAIN_ROWS) for s in (seeds or spec.seeds)]
-    if rows is None: cells += [(r, (seeds or spec.seeds)[0]) for r in WAVELET_ROWS]
+    cells = [(r, s) for r in (rows or list(ROWS)) for s in (seeds or spec.seeds)]
     from tqdm.auto import tqdm
     return [run_cell(r, s, spec, streams) for r, s in tqdm(cells, desc='grid')]
 
@@ -142,7 +141,7 @@ def main(argv: list[str] | None = None,  # command-line arguments (default: sys.
     import argparse
     p = argparse.ArgumentParser(prog='python -m wavelet_pos.experiments', description='Run (or complete) the small Table 1 grid; '
                                 'finished cells are read back, interrupted ones resume from their checkpoints.')
-    p.add_argument('--rows', nargs='+', choices=list(ROWS), help='rows to run (default: every main row x seed, wavelet rows x first seed)')
+    p.add_argument('--rows', nargs='+', choices=list(ROWS), help='rows to run (default: every row)')
     p.add_argument('--seeds', nargs='+', type=int, help='seeds (default: 0 1 2)')
     p.add_argument('--out', default=GridSpec.out, help='folder of result files (default: %(default)s)')
     p.add_argument('--runs', default=GridSpec.runs, help='folder of checkpoints (default: %(default)s)')
@@ -256,6 +255,21 @@ def check_claims(out: str = GridSpec.out,  # folder of result files
         return ('holds' if q > 1.05 else 'does not hold'), f"ppl({Ls[-1]}) / best = {q:.3f}"
     add("Morlet degrades at long lengths", ['Morlet'], morlet)
     return pd.DataFrame(out_rows, columns=['claim (paper)', 'our verdict', 'evidence'])
+
+# %% ../nbs/20_table1_small.ipynb #c075ea3c
+def _eval_min(evals):
+    s = [e.get('seconds') for e in evals]
+    return sum(s) / 60 if s and None not in s else float('nan')   # older cells did not time each evaluation
+
+def cell_costs(out: str = GridSpec.out,  # folder of result files (any grid written by `train_and_evaluate`)
+              ):  # DataFrame indexed by (row, seed): device, host, threads, params, tokens_seen, train_min, eval_min, cell_min, reused, commit
+    "Where each cell of a grid ran and what it cost (minutes: training, evaluation, the whole cell), read from the provenance saved with its result file."
+    import pandas as pd
+    cols = ['row', 'seed', 'device', 'host', 'threads', 'params', 'tokens_seen', 'train_min', 'eval_min', 'cell_min', 'reused', 'commit']
+    recs = [(r['data']['row'], r['data']['seed'], r['data']['train']['device'], r['machine']['platform'], r['machine']['threads'], r['data']['train']['n_params'],
+             r['data']['train']['tokens_seen'], r['data']['train']['wall_time_s'] / 60, _eval_min(r['data']['evals']), r['wall_time_s'] / 60,
+             'reused_from' in r['data'], r['commit'][:7]) for r in load_results('*.json', out)]
+    return pd.DataFrame(recs, columns=cols).sort_values(['row', 'seed']).set_index(['row', 'seed'])
 
 # %% ../nbs/20_table1_small.ipynb #72a5c908
 if __name__ == '__main__' and '__file__' in globals(): raise SystemExit(main())   # `python -m wavelet_pos.experiments` (not when run in a notebook)

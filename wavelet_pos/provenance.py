@@ -52,11 +52,19 @@ def code_commit(result_path: str | Path = '.',  # the file or folder a result go
     return git_commit(p if p.is_dir() else p.parent if p.parent.exists() else '.')
 
 # %% ../nbs/99_provenance.ipynb #be9fccc2
+def _cpu_model() -> str:
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or 'unknown'
+
 def device_info() -> dict:  # device, CPU/GPU name, thread count and library versions
-    "Describe the machine a result was measured on."
+    "Describe the machine a result was measured on (the CPU's model and the vector ISA PyTorch dispatches to included: they change float rounding)."
     import torch
     info = dict(python=platform.python_version(), torch=torch.__version__, platform=platform.platform(),
-                cpu=platform.processor() or platform.machine(), threads=torch.get_num_threads())
+                cpu=platform.processor() or platform.machine(), cpu_model=_cpu_model(),
+                cpu_capability=torch.backends.cpu.get_cpu_capability(), threads=torch.get_num_threads())
     if torch.cuda.is_available():
         info.update(device='cuda', gpu=torch.cuda.get_device_name(0), cuda=torch.version.cuda)
     else: info['device'] = 'cpu'
