@@ -12,12 +12,12 @@ from .data import wikitext_stream
 from .evaluate import perplexity, ppl_table
 from .model import get_config
 from .train import TrainConfig, train, load_model, resolve_device
-from .provenance import save_result, load_result, load_results
+from .provenance import save_result, load_result, load_results, device_info
 
 # %% auto #0
 __all__ = ['ROWS', 'MAIN_ROWS', 'WAVELET_ROWS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'train_eval_tokens',
            'train_and_evaluate', 'run_cell', 'run_grid', 'main', 'grid_records', 'grid_table', 'plot_grid',
-           'check_claims', 'cell_costs']
+           'check_claims', 'cell_costs', 'ppl_rel_diff', 'recheck_cell']
 
 # %% ../nbs/20_table1_small.ipynb #29458ed2
 ROWS: dict[str, tuple[str, dict]] = {
@@ -270,6 +270,35 @@ def cell_costs(out: str = GridSpec.out,  # folder of result files (any grid writ
              r['data']['train']['tokens_seen'], r['data']['train']['wall_time_s'] / 60, _eval_min(r['data']['evals']), r['wall_time_s'] / 60,
              'reused_from' in r['data'], r['commit'][:7]) for r in load_results('*.json', out)]
     return pd.DataFrame(recs, columns=cols).sort_values(['row', 'seed']).set_index(['row', 'seed'])
+
+# %% ../nbs/20_table1_small.ipynb #36abd506
+def ppl_rel_diff(a: dict,  # a cell's record (as `run_cell` returns it)
+                 b: dict,  # another record of the same grid: the same (mode, eval_len) evaluations
+                ) -> float:  # largest |ppl_b / ppl_a - 1| over the evaluations
+    "How far two records of one cell (or of twin cells) are apart: the largest relative perplexity difference."
+    ka, kb = [(e['mode'], e['eval_len']) for e in a['data']['evals']], [(e['mode'], e['eval_len']) for e in b['data']['evals']]
+    if ka != kb: raise ValueError(f"the records evaluate different (mode, eval_len) lists: {ka} vs {kb}")
+    return max(abs(y['ppl'] / x['ppl'] - 1) for x, y in zip(a['data']['evals'], b['data']['evals']))
+
+def recheck_cell(row: str,  # a finished cell's row
+                 seed: int,  # and seed
+                 spec: GridSpec,  # its grid (the committed file is read from `spec.out`)
+                 path: str | Path,  # where to save the comparison
+                 streams=None,  # (train, valid, vocab) to reuse; loaded when None
+                ) -> dict:  # the saved comparison: max_rel_diff, pairs, final losses, both machines and commits
+    "Retrain a finished cell from scratch in a scratch folder on this machine and save how far its perplexities moved."
+    import tempfile, shutil
+    orig = load_result(Path(spec.out)/f'{cell_name(row, seed)}.json')
+    scratch = Path(tempfile.mkdtemp())
+    try: again = run_cell(row, seed, dataclasses.replace(spec, out=str(scratch/'out'), runs=str(scratch/'runs')), streams)
+    finally: shutil.rmtree(scratch)
+    data = dict(row=row, seed=seed, max_rel_diff=ppl_rel_diff(orig, again),
+                pairs=[(a['mode'], a['eval_len'], a['ppl'], b['ppl']) for a, b in zip(orig['data']['evals'], again['data']['evals'])],
+                final_train_loss=[orig['data']['train']['final_train_loss'], again['data']['train']['final_train_loss']],
+                original_commit=orig['commit'], original_machine=orig['machine'],
+                same_platform=orig['machine']['platform'] == device_info()['platform'])
+    save_result(path, data, config=dataclasses.asdict(spec), seed=seed, wall_time=again['wall_time_s'])
+    return data
 
 # %% ../nbs/20_table1_small.ipynb #72a5c908
 if __name__ == '__main__' and '__file__' in globals(): raise SystemExit(main())   # `python -m wavelet_pos.experiments` (not when run in a notebook)
