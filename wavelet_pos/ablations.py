@@ -15,9 +15,9 @@ from .provenance import atomic_write, load_results
 # %% auto #0
 __all__ = ['PAPER_HEAD_DIM', 'TABLE3_FAMILIES', 'TABLE3_SHAPES', 'PAPER_TABLE3_SHAPES', 'HEAD_DIM', 'TABLE3_KEYS', 'TABLE3_ROWS',
            'FACTORS', 'PAPER_LENGTHS', 'PAPER_TABLE3', 'TABLE4_WAVELETS', 'TABLE4_ROWS', 'PAPER_TABLE4', 'TABLE1_TWINS',
-           'TABLES', 'EXTRA_SEEDS', 'TABLE4_FULL_SEEDS', 'head_dim_of', 'grid_label', 'level_scale', 'levels_to_grid',
-           'ablation_spec', 'reuse_table1_cell', 'run_ablation', 'owed_rows', 'ablation_table', 'check_ablation_claims',
-           'paired_effects', 'main', 'seed_rows']
+           'TABLES', 'EXTRA_SEEDS', 'head_dim_of', 'grid_label', 'level_scale', 'levels_to_grid', 'ablation_spec',
+           'reuse_table1_cell', 'run_ablation', 'owed_rows', 'ablation_table', 'check_ablation_claims',
+           'paired_effects', 'main']
 
 # %% ../nbs/22_ablations.ipynb #cdf6b986
 PAPER_HEAD_DIM = 128  # dimensions per head of the paper's model (Sec. 6: 1024 wide, 8 heads)
@@ -405,19 +405,4 @@ def main(argv: list[str] | None = None,  # command-line arguments (default: sys.
 if __name__ == '__main__' and '__file__' in globals(): raise SystemExit(main())   # `python -m wavelet_pos.ablations`
 
 # %% ../nbs/22_ablations.ipynb #410b2e5d
-EXTRA_SEEDS = (1, 2)  # seeds run beyond 0 on the rows the claims rest on
-TABLE4_FULL_SEEDS = (0, 1)  # seeds run on every row of Table 4 (the other extra seeds: its best rows only)
-
-def seed_rows(table: int,  # 3 or 4
-              out: str = 'results/ablations',  # parent folder of the result files
-              n_best: int = 3,  # Table 4: this many discrete rows, lowest perplexity at the longest length for seed 0
-              seed: int = 2,  # the seed the rows are for (Table 4: every row for `TABLE4_FULL_SEEDS`)
-             ) -> list[str]:  # the rows that get this seed
-    "The rows that get an extra seed: all of Table 3; all of Table 4 for `TABLE4_FULL_SEEDS`, else its best `n_best` discrete rows (by seed 0)."
-    rows = list(_check_table(table))
-    if table == 3 or seed in TABLE4_FULL_SEEDS: return rows
-    if not (isinstance(n_best, int) and n_best >= 1): raise ValueError(f"n_best={n_best!r} must be an integer >= 1")
-    s0 = _seed_curves(4, out).get(0, {})
-    disc = [r for r in rows if r != 'Haar' and r in s0]
-    if len(disc) < len(rows) - 1: raise ValueError(f"seed 0 of Table 4 is incomplete in {out} ({len(disc)} of {len(rows) - 1} discrete rows); run it first")
-    return sorted(disc, key=lambda r: s0[r][max(s0[r])])[:n_best]
+EXTRA_SEEDS = (1, 2)  # seeds run beyond 0 on every row of both tables

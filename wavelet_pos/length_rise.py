@@ -186,7 +186,7 @@ def attention_stats(model,  # a `TransformerLM`
 
 # %% ../nbs/24_length_rise.ipynb #7431bb31
 ROWS = ('Wavelet (a=2^2..2^9)', 'RoPE (θ=5e5)')  # the two Table 2 rows studied (preset TABLE2_SMALL)
-CELLS = ((ROWS[0], 0), (ROWS[1], 0), (ROWS[0], 1))  # the trained (row, seed) cells: both rows at seed 0, and a second wavelet seed
+CELLS = ((ROWS[0], 0), (ROWS[1], 0), (ROWS[0], 1), (ROWS[1], 1))  # the trained (row, seed) cells: both rows at seeds 0 and 1
 OUT, RUNS = 'results/length_rise', 'runs/table2_small'  # result folder (committed) and checkpoints (not), from the repo root
 RETRAIN = OUT + '/retrain'  # where the retrained cells' own records go (training + the preset's evaluation)
 EVAL_LENS = (128, 256, 512, 1024, 2048)  # the lengths of Table 2, small (1x..16x L_train)
@@ -380,8 +380,10 @@ def plot_ppl(out: str | Path = OUT,  # result folder
     import matplotlib.pyplot as plt, pandas as pd
     df = pd.DataFrame(intervention_records(out))
     cells = [c for c in CELLS if ((df.row == c[0]) & (df.seed == c[1])).any()]
-    fig, axs = plt.subplots(1, len(cells), figsize=(5.2 * len(cells), 4), dpi=90, squeeze=False)
-    for ax, (row, seed) in zip(axs[0], cells):
+    ncol = len({r for r, _ in cells}); nrow = -(-len(cells) // ncol)      # one column per row of the table, one line of panels per seed
+    fig, axs = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow + 0.4), dpi=90, squeeze=False)
+    for ax in axs.flat[len(cells):]: ax.set_visible(False)
+    for ax, (row, seed) in zip(axs.flat, cells):
         for i, c in enumerate(CONDITIONS):
             g = df[(df.row == row) & (df.seed == seed) & (df.condition == c)].sort_values('eval_len')
             if len(g): ax.plot(g.eval_len, g.ppl, marker='o', color=f'C{i}', lw=2.5 if c == 'baseline' else 1.5, label=c)
@@ -390,7 +392,7 @@ def plot_ppl(out: str | Path = OUT,  # result folder
         ax.set_ylabel('perplexity (Python code, BPE 8192)'); ax.set_title(f'{row}, seed {seed}'); ax.grid(alpha=0.3)
     h, l = axs[0, 0].get_legend_handles_labels()
     fig.legend(h, l, loc='lower center', ncol=len(l), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.4 / (3.6 * nrow + 0.4), 1, 1))
     return fig
 
 # %% ../nbs/24_length_rise.ipynb #89f85dd2
@@ -414,11 +416,14 @@ def position_table(out: str | Path = OUT,  # result folder
 def plot_positions(out: str | Path = OUT,  # result folder
                    eval_len: int = 2048,  # which length's per-position loss
                   ):  # the matplotlib figure
-    "Mean NLL per 128-position bucket at `eval_len` tokens (top) and its change against the cell's baseline (bottom): baselines, then each cell's interventions."
+    "Per 128-position bucket at `eval_len` tokens: every cell's baseline NLL and the far keys' cost (left column), and each intervention's NLL change against its cell's baseline (one panel per cell: a column per row, a line of panels per seed)."
     import matplotlib.pyplot as plt, pandas as pd
     df = pd.DataFrame(intervention_records(out)); g = df[df.eval_len == eval_len]
     cells = [c for c in CELLS if ((g.row == c[0]) & (g.seed == c[1])).any()]
-    fig, axs = plt.subplots(2, 1 + len(cells), figsize=(4.4 * (1 + len(cells)), 7.2), dpi=70, sharex=True)
+    rows, seeds = list(dict.fromkeys(r for r, _ in cells)), list(dict.fromkeys(s for _, s in cells))
+    nrow = max(2, len(seeds))
+    fig, axs = plt.subplots(nrow, 1 + len(rows), figsize=(4.8 * (1 + len(rows)), 3.5 * nrow), dpi=70, sharex=True, squeeze=False)
+    for ax in axs[2:, 0]: ax.set_visible(False)
     mid = lambda n: BUCKET * np.arange(n) + BUCKET / 2
     get = lambda cell, c: np.asarray(cell[cell.condition == c].buckets.iloc[0])
     for j, (row, seed) in enumerate(cells):
@@ -427,18 +432,17 @@ def plot_positions(out: str | Path = OUT,  # result folder
         axs[0, 0].plot(mid(len(b)), b, marker='o', color=f'C{j + 5}', label=f'{row}, seed {seed}')
         if (cell.condition == 'H3 window L_train').any():
             axs[1, 0].plot(mid(len(b)), b - get(cell, 'H3 window L_train'), marker='o', color=f'C{j + 5}', label=f'{row}, seed {seed}')
+        ax = axs[seeds.index(seed), 1 + rows.index(row)]
         for i, c in enumerate(CONDITIONS):
-            if not (cell.condition == c).any(): continue
-            v = get(cell, c)
-            axs[0, 1 + j].plot(mid(len(v)), v, marker='.', color=f'C{i}', lw=2.5 if c == 'baseline' else 1.5, label=c)
-            axs[1, 1 + j].plot(mid(len(v)), v - b, marker='.', color=f'C{i}', lw=2.5 if c == 'baseline' else 1.5, label=c)
-        axs[0, 1 + j].set_title(f'{row}, seed {seed}', fontsize=10)
-        axs[1, 1 + j].set_ylabel('NLL change against the baseline (nats/token)')
-    axs[0, 0].set_title('baselines', fontsize=10)
+            if (cell.condition == c).any():
+                ax.plot(mid(len(b)), get(cell, c) - b, marker='.', color=f'C{i}', lw=2.5 if c == 'baseline' else 1.5, label=c)
+        ax.set_title(f'{row}, seed {seed}: change against its baseline', fontsize=10)
+        ax.set_ylabel('NLL change (nats/token)')
+    axs[0, 0].set_title('baselines', fontsize=10); axs[0, 0].set_ylabel(f'mean NLL (nats/token), {eval_len}-token sequences')
     axs[1, 0].set_title('cost of the far keys: baseline - window L_train', fontsize=10); axs[1, 0].set_ylabel('NLL difference (nats/token)')
-    for ax in axs[0]: ax.set_ylabel(f'mean NLL (nats/token), {eval_len}-token sequences')
-    for ax in axs.flat: ax.axvline(128, color='grey', lw=0.8, ls=':'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
-    for ax in axs[1]: ax.set_xlabel('query position (tokens; 128-wide buckets); dotted: L_train')
+    for ax in axs.flat:
+        if ax.get_visible(): ax.axvline(128, color='grey', lw=0.8, ls=':'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    for ax in (*axs[-1, 1:], axs[1, 0]): ax.set_xlabel('query position (tokens; 128-wide buckets); dotted: L_train')
     fig.tight_layout()
     return fig
 
