@@ -186,7 +186,7 @@ def attention_stats(model,  # a `TransformerLM`
 
 # %% ../nbs/24_length_rise.ipynb #7431bb31
 ROWS = ('Wavelet (a=2^2..2^9)', 'RoPE (θ=5e5)')  # the two Table 2 rows studied (preset TABLE2_SMALL)
-CELLS = ((ROWS[0], 0), (ROWS[1], 0), (ROWS[0], 1), (ROWS[1], 1))  # the trained (row, seed) cells: both rows at seeds 0 and 1
+CELLS = tuple((r, s) for s in (0, 1, 2) for r in ROWS)  # the trained (row, seed) cells: both rows at the three seeds of Table 2, small
 OUT, RUNS = 'results/length_rise', 'runs/table2_small'  # result folder (committed) and checkpoints (not), from the repo root
 RETRAIN = OUT + '/retrain'  # where the retrained cells' own records go (training + the preset's evaluation)
 EVAL_LENS = (128, 256, 512, 1024, 2048)  # the lengths of Table 2, small (1x..16x L_train)
@@ -471,7 +471,7 @@ def plot_attention(out: str | Path = OUT,  # result folder
         v = np.asarray(d['log_buckets']).mean(1)                       # (layers, buckets), mean over heads
         i = 0 if d['stat'] == 'entropy' else 1
         for l in range(n_layers):
-            axs[i, l].plot(x, v[l], marker='o', ms=3, ls=styles[d['condition']], color=('C0', 'C3', 'C2', 'C4', 'C1')[CELLS.index((d['row'], d['seed'])) % 5],
+            axs[i, l].plot(x, v[l], marker='o', ms=3, ls=styles[d['condition']], color=('C0', 'C3', 'C2', 'C4', 'C1', 'C5')[CELLS.index((d['row'], d['seed'])) % 6],
                            label=f"{d['row']} seed {d['seed']}, {d['condition']}")
     for l in range(n_layers):
         axs[0, l].plot(x, np.log(x), color='k', ls='-.', lw=0.8, label='log(m+1): uniform attention')
@@ -480,5 +480,5 @@ def plot_attention(out: str | Path = OUT,  # result folder
         for ax in axs[:, l]: ax.set_xscale('log', base=2); ax.axvline(128, color='grey', lw=0.8, ls=':'); ax.grid(alpha=0.3)
     h, lab = axs[0, 0].get_legend_handles_labels()
     fig.legend(h, lab, loc='lower center', ncol=4, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.tight_layout(rect=(0, 0.035 * -(-len(lab) // 4), 1, 1))     # room for the legend's lines
     return fig
