@@ -374,23 +374,28 @@ def rise_table(out: str | Path = OUT,  # result folder (reads evals/ and retrain
     return res
 
 # %% ../nbs/24_length_rise.ipynb #bed4c56f
+def _cell_grid(cells):
+    "Distinct rows and seeds of `cells`, in order: a cell's panel is at (seeds.index(seed), rows.index(row))."
+    return list(dict.fromkeys(r for r, _ in cells)), list(dict.fromkeys(s for _, s in cells))
+
 def plot_ppl(out: str | Path = OUT,  # result folder
             ):  # the matplotlib figure
     "Perplexity against evaluation length, one panel per trained cell, one line per condition."
     import matplotlib.pyplot as plt, pandas as pd
     df = pd.DataFrame(intervention_records(out))
     cells = [c for c in CELLS if ((df.row == c[0]) & (df.seed == c[1])).any()]
-    ncol = len({r for r, _ in cells}); nrow = -(-len(cells) // ncol)      # one column per row of the table, one line of panels per seed
+    rows, seeds = _cell_grid(cells); nrow, ncol = len(seeds), len(rows)   # one column per row of the table, one line of panels per seed
     fig, axs = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow + 0.4), dpi=90, squeeze=False)
-    for ax in axs.flat[len(cells):]: ax.set_visible(False)
-    for ax, (row, seed) in zip(axs.flat, cells):
+    for ax in axs.flat: ax.set_visible(False)
+    for row, seed in cells:
+        ax = axs[seeds.index(seed), rows.index(row)]; ax.set_visible(True)
         for i, c in enumerate(CONDITIONS):
             g = df[(df.row == row) & (df.seed == seed) & (df.condition == c)].sort_values('eval_len')
             if len(g): ax.plot(g.eval_len, g.ppl, marker='o', color=f'C{i}', lw=2.5 if c == 'baseline' else 1.5, label=c)
         ax.axvline(128, color='grey', lw=0.8, ls=':')
         ax.set_xscale('log', base=2); ax.set_xlabel('evaluation length (tokens, whole sequences); dotted: L_train')
         ax.set_ylabel('perplexity (Python code, BPE 8192)'); ax.set_title(f'{row}, seed {seed}'); ax.grid(alpha=0.3)
-    h, l = axs[0, 0].get_legend_handles_labels()
+    h, l = axs[seeds.index(cells[0][1]), rows.index(cells[0][0])].get_legend_handles_labels()
     fig.legend(h, l, loc='lower center', ncol=len(l), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.4 / (3.6 * nrow + 0.4), 1, 1))
     return fig
@@ -420,7 +425,7 @@ def plot_positions(out: str | Path = OUT,  # result folder
     import matplotlib.pyplot as plt, pandas as pd
     df = pd.DataFrame(intervention_records(out)); g = df[df.eval_len == eval_len]
     cells = [c for c in CELLS if ((g.row == c[0]) & (g.seed == c[1])).any()]
-    rows, seeds = list(dict.fromkeys(r for r, _ in cells)), list(dict.fromkeys(s for _, s in cells))
+    rows, seeds = _cell_grid(cells)
     nrow = max(2, len(seeds))
     fig, axs = plt.subplots(nrow, 1 + len(rows), figsize=(4.8 * (1 + len(rows)), 3.5 * nrow), dpi=70, sharex=True, squeeze=False)
     for ax in axs[2:, 0]: ax.set_visible(False)
