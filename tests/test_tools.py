@@ -51,3 +51,14 @@ def test_gpu_session_kills_a_stage_at_its_time_limit(tmp_path):
     r = gpu_session.run(['bash', '-c', 'sleep 30 & sleep 30; echo NEV""ER'], 1, tmp_path/'log')   # a child with a grandchild
     assert r['rc'] == 'timeout' and time.time() - t0 < 10
     assert 'NEVER' not in (tmp_path/'log').read_text()
+
+
+def test_gpu_session_training_stages_name_presets(tmp_path):
+    "Every stage has a command, and each training stage runs a preset that exists."
+    sys.path.insert(0, str(ROOT/'tools'))
+    import gpu_session
+    from wavelet_pos.gpu_runs import PRESETS
+    assert set(gpu_session.TRAINING) <= set(gpu_session.STAGES) and set(gpu_session.TRAINING.values()) <= set(PRESETS)
+    for stage in gpu_session.STAGES[1:]:
+        cmd = gpu_session.stage_cmd(stage, tmp_path, False, 300)
+        if stage in gpu_session.TRAINING: assert cmd[3] == gpu_session.TRAINING[stage] and '--smoke' not in cmd, cmd

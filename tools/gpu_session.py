@@ -12,6 +12,8 @@ each leaving its own file under OUT (the device returns at most 8 files):
   bench   gpu.json       python -m wavelet_pos.fast_attention (L = 1k..32k, bf16, d = 128), saved after each length
   table1  table1-gpu-small.json   the bundle of python -m wavelet_pos.gpu_runs table1-gpu-small (cells that finish)
   table2  table2-code-long.json   the same for Table 2's preset (about one session on its own: not in the default)
+  table3  table3-gpu-small.json   the same for the Table 3 ablation (after table1, whose Ricker cell it copies; not in the default)
+  table4  table4-gpu-small.json   the same for the Table 4 ablation (not in the default)
 
   Here, once:   python tools/gpu_session.py --prepare          (data into data_cache/, device wheels into .whl/)
   Device:       carry=['.whl', 'data_cache'], timeout_s=600, the command printed by --prepare; at once after it, if
@@ -25,7 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ('env', 'tests', 'bench', 'table1', 'table2')
+STAGES = ('env', 'tests', 'bench', 'table1', 'table2', 'table3', 'table4')
+TRAINING = dict(table1='table1-gpu-small', table2='table2-code-long', table3='table3-gpu-small', table4='table4-gpu-small')  # stage -> preset
 DEFAULT_STAGES = ('env', 'tests', 'bench', 'table1')
 CAPS = dict(env=30, tests=240, bench=210)   # seconds a stage may take at most; training stages take what is left
 RESERVE = 20                                # seconds kept back at the end for writing session.json
@@ -75,8 +78,8 @@ def stage_cmd(stage: str, out: Path, rehearse: bool, left: float) -> list:
                               '--methods', 'wavelet_chunked', 'wavelet_triton', 'rope_sdpa', 'wavelet_tip2', '--heads', '2', '--repeats', '1',
                               '--block-size', '64', '--time-limit', str(limit), '--out', str(out/'gpu.json')]
         return [py, '-m', 'wavelet_pos.fast_attention', '--time-limit', str(limit), '--repeats', '3', '--out', str(out/'gpu.json')]
-    if stage in ('table1', 'table2'):
-        preset = dict(table1='table1-gpu-small', table2='table2-code-long')[stage]
+    if stage in TRAINING:
+        preset = TRAINING[stage]
         return ([py, '-m', 'wavelet_pos.gpu_runs', preset, '--budget', str(int(left - 30)), '--copy-results-to', str(out)]
                 + (['--smoke'] if rehearse else []))
     raise ValueError(f"stage={stage!r} is unknown; choose one of {list(STAGES)}")
@@ -93,7 +96,7 @@ def session(out: Path, budget: float, stages: list, rehearse: bool) -> dict:
     rec = dict(budget_s=budget, stages=stages, rehearse=rehearse, data_env=use_device_data(ROOT) if carried else {}, results={})
     if rehearse:                                                  # a rehearsal starts from nothing, every time; Triton runs interpreted
         os.environ['TRITON_INTERPRET'] = '1'
-        for name in ('table1-gpu-small', 'table2-code-long'): shutil.rmtree(ROOT/'runs'/f'{name}-smoke', ignore_errors=True)
+        for name in TRAINING.values(): shutil.rmtree(ROOT/'runs'/f'{name}-smoke', ignore_errors=True)
     def save():
         rec['seconds'] = round(time.time() - t0, 1)
         tmp = out/'.session.json.tmp'; tmp.write_text(json.dumps(rec, indent=1)); tmp.replace(out/'session.json')

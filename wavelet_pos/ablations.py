@@ -13,16 +13,15 @@ from .positions import make_encoding
 from .provenance import atomic_write, load_results
 
 # %% auto #0
-__all__ = ['PAPER_HEAD_DIM', 'TABLE3_FAMILIES', 'TABLE3_SHAPES', 'PAPER_TABLE3_SHAPES', 'HEAD_DIM', 'TABLE3_KEYS', 'TABLE3_ROWS',
+__all__ = ['PAPER_HEAD_DIM', 'TABLE3_FAMILIES', 'PAPER_TABLE3_SHAPES', 'HEAD_DIM', 'TABLE3_SHAPES', 'TABLE3_KEYS', 'TABLE3_ROWS',
            'FACTORS', 'PAPER_LENGTHS', 'PAPER_TABLE3', 'TABLE4_WAVELETS', 'TABLE4_ROWS', 'PAPER_TABLE4', 'TABLE1_TWINS',
-           'TABLES', 'EXTRA_SEEDS', 'head_dim_of', 'grid_label', 'level_scale', 'levels_to_grid', 'ablation_spec',
-           'reuse_table1_cell', 'run_ablation', 'owed_rows', 'ablation_table', 'check_ablation_claims',
-           'paired_effects', 'main']
+           'TABLES', 'EXTRA_SEEDS', 'head_dim_of', 'grid_label', 'table3_shapes', 'table3_keys', 'table3_rows',
+           'level_scale', 'levels_to_grid', 'paper_values', 'ablation_spec', 'copy_twin_cell', 'reuse_table1_cell',
+           'run_ablation', 'owed_rows', 'ablation_table', 'check_ablation_claims', 'paired_effects', 'main']
 
 # %% ../nbs/22_ablations.ipynb #cdf6b986
 PAPER_HEAD_DIM = 128  # dimensions per head of the paper's model (Sec. 6: 1024 wide, 8 heads)
 TABLE3_FAMILIES = ('Ricker', 'Gaussian')  # the two families of Table 3
-TABLE3_SHAPES = [(8, 0), (8, 1), (8, 2), (4, 0), (2, 0), (16, 0), (32, 0), (1, 7)]  # (n_scales, first_exponent) we run
 PAPER_TABLE3_SHAPES = [(8, 0), (8, 1), (8, 2), (4, 0), (2, 0), (16, 0), (32, 0), (64, 0), (128, 0), (1, 7)]  # Table 3's order
 
 def head_dim_of(model: str = 'cpu-small',  # a `wavelet_pos.model.CONFIGS` name
@@ -43,11 +42,27 @@ def grid_label(n_scales: int,  # s, number of scales
     sc = f"2^{first_exponent}" if n_scales == 1 else f"2^{first_exponent}..2^{first_exponent + n_scales - 1}"
     return f"{sc} × {'0' if n_shifts == 1 else f'0..{n_shifts - 1}'}"
 
+def table3_shapes(head_dim: int,  # d of the model that runs the rows
+                 ) -> list[tuple[int, int]]:  # (n_scales, first_exponent) of every paper row with n_scales dividing d, in Table 3's order
+    "The rows of Table 3 that a head of `head_dim` dimensions can express."
+    return [(s, e) for s, e in PAPER_TABLE3_SHAPES if head_dim % s == 0]
+
+def table3_keys(head_dim: int,  # d of the model that runs the rows
+                families: tuple = TABLE3_FAMILIES,  # which of Table 3's families
+               ) -> dict[str, tuple[str, int, int]]:  # row name (its grid at this d) -> (family, s, e)
+    "Table 3's rows at head size `head_dim`, named by the grid they build there."
+    return {f"{fam} {grid_label(s, e, head_dim)}": (fam, s, e) for fam in families for s, e in table3_shapes(head_dim)}
+
+def table3_rows(head_dim: int,  # d of the model that runs the rows
+                families: tuple = TABLE3_FAMILIES,  # which of Table 3's families
+               ) -> dict[str, tuple[str, dict]]:  # row name -> (encoding, kwargs)
+    "Table 3's rows at head size `head_dim` as (encoding, kwargs), the form every grid and preset takes."
+    return {row: ('wavelet', dict(wavelet=fam.lower(), n_scales=s, first_exponent=e)) for row, (fam, s, e) in table3_keys(head_dim, families).items()}
+
 HEAD_DIM = head_dim_of('cpu-small')  # 32: our d
-TABLE3_KEYS: dict[str, tuple[str, int, int]] = {f"{fam} {grid_label(s, e, HEAD_DIM)}": (fam, s, e)
-                                                for fam in TABLE3_FAMILIES for s, e in TABLE3_SHAPES}  # row -> (family, s, e)
-TABLE3_ROWS: dict[str, tuple[str, dict]] = {row: ('wavelet', dict(wavelet=fam.lower(), n_scales=s, first_exponent=e))
-                                            for row, (fam, s, e) in TABLE3_KEYS.items()}  # row -> (encoding, kwargs)
+TABLE3_SHAPES = table3_shapes(HEAD_DIM)  # (n_scales, first_exponent) we run
+TABLE3_KEYS = table3_keys(HEAD_DIM)  # row -> (family, s, e)
+TABLE3_ROWS = table3_rows(HEAD_DIM)  # row -> (encoding, kwargs)
 
 # %% ../nbs/22_ablations.ipynb #e1953d21
 FACTORS = (0.25, 0.5, 1, 2, 3, 5)  # evaluation lengths as multiples of L_train, ours and (approximately) the paper's
@@ -124,6 +139,15 @@ PAPER_TABLE4 = {  # Table 4 of the paper (perplexity without non-overlapping inf
 TABLE1_TWINS = {3: {'Ricker 2^0..2^7 × 0..3': 'Wavelet (Ricker)', 'Gaussian 2^0..2^7 × 0..3': 'Gaussian'},
                 4: {'Haar': 'Haar'}}  # ablation rows that are exactly a Table 1 row (same encoding, same grid)
 
+# %% ../nbs/22_ablations.ipynb #72a79d71
+def paper_values(row: str,  # one of our ablation rows (a Table 4 wavelet or a Table 3 row named at `head_dim`)
+                 head_dim: int = HEAD_DIM,  # d of the model that runs it
+                ) -> list | None:  # the paper's perplexities at PAPER_LENGTHS, or None if the paper has no such row
+    "The paper's Table 3 or Table 4 numbers that one of our ablation rows stands beside."
+    if row in PAPER_TABLE4: return PAPER_TABLE4[row]
+    k = table3_keys(head_dim).get(row)
+    return None if k is None else PAPER_TABLE3[f"{k[0]} {grid_label(k[1], k[2], PAPER_HEAD_DIM)}"]
+
 # %% ../nbs/22_ablations.ipynb #6d82e335
 TABLES = {3: TABLE3_ROWS, 4: TABLE4_ROWS}
 
@@ -143,6 +167,22 @@ def ablation_spec(table: int,  # 3 or 4
 def _spec_key(spec: dict) -> dict:
     return {k: v for k, v in json.loads(json.dumps(spec)).items() if k not in ('out', 'runs', 'seeds')}
 
+def copy_twin_cell(src: str | Path,  # the finished cell's result file
+                   dst: str | Path,  # the result file of the identical cell of another grid
+                   row: str,  # that cell's row name
+                   spec: GridSpec,  # that cell's grid
+                  ) -> bool:  # True if `dst` exists now (copied or already there)
+    "Copy a finished cell as the identical cell of another grid, if it was run with that grid's settings (folders and seeds aside)."
+    src, dst = Path(src), Path(dst)
+    if dst.exists(): return True
+    if not src.exists(): return False
+    rec = json.loads(src.read_text())
+    if _spec_key(rec['config']['spec']) != _spec_key(dataclasses.asdict(spec)): return False
+    rec['data'] = dict(rec['data'], row=row, reused_from=str(src))
+    rec.pop('path', None)
+    atomic_write(dst, json.dumps(rec, indent=1))
+    return True
+
 def reuse_table1_cell(row: str,  # an ablation row listed in `TABLE1_TWINS[table]`
                       table: int,  # 3 or 4
                       spec: GridSpec,  # the ablation grid
@@ -152,16 +192,8 @@ def reuse_table1_cell(row: str,  # an ablation row listed in `TABLE1_TWINS[table
     "Copy the Table 1 cell that is identical to an ablation row, if it was run with the same settings."
     _check_table(table)
     if row not in TABLE1_TWINS[table]: raise ValueError(f"row={row!r} has no Table 1 twin; choose one of {list(TABLE1_TWINS[table])}")
-    dst = Path(spec.out)/f'{cell_name(row, seed)}.json'
-    if dst.exists(): return True
-    src = Path(table1_out)/f'{cell_name(TABLE1_TWINS[table][row], seed)}.json'
-    if not src.exists(): return False
-    rec = json.loads(src.read_text())
-    if _spec_key(rec['config']['spec']) != _spec_key(dataclasses.asdict(spec)): return False
-    rec['data'] = dict(rec['data'], row=row, reused_from=str(src))
-    rec.pop('path', None)
-    atomic_write(dst, json.dumps(rec, indent=1))
-    return True
+    return copy_twin_cell(Path(table1_out)/f'{cell_name(TABLE1_TWINS[table][row], seed)}.json',
+                          Path(spec.out)/f'{cell_name(row, seed)}.json', row, spec)
 
 def run_ablation(table: int,  # 3 or 4
                  spec: GridSpec | None = None,  # default `ablation_spec(table)`
@@ -194,10 +226,10 @@ def owed_rows(table: int,  # 3 or 4
     return [r for r in _check_table(table) if not (Path(out)/f'table{table}'/f'{cell_name(r, seed)}.json').exists()]
 
 # %% ../nbs/22_ablations.ipynb #9d5b4bcc
-def _seed_curves(table, out, mode='full'):
-    "seed -> row -> {factor: ppl} from the saved cells of one table."
-    rows, by = _check_table(table), {}
-    for r in grid_records(f'{out}/table{table}'):
+def _seed_curves(folder, rows, mode='full'):
+    "seed -> row -> {factor: ppl} from the saved cells of `rows` in `folder`."
+    by = {}
+    for r in grid_records(str(folder)):
         if r['encoding'] in rows and r['mode'] == mode:
             by.setdefault(r['seed'], {}).setdefault(r['encoding'], {})[r['eval_len'] / r['train_len']] = r['ppl']
     return {s: {row: dict(sorted(c.items())) for row, c in by[s].items()} for s in sorted(by)}
@@ -221,7 +253,7 @@ def ablation_table(table: int,  # 3 or 4
     "Our measured rows of Table 3 or 4 (mean ± std over the seeds run) with the paper's numbers (labelled '(paper)') interleaved."
     import pandas as pd
     if mode not in ('full', 'split'): raise ValueError(f"mode={mode!r} is unknown; choose one of ['full', 'split']")
-    per_seed = _seed_curves(table, out, mode)
+    per_seed = _seed_curves(f'{out}/table{table}', _check_table(table), mode)
     ours = _mean_curves(per_seed)
     cols = [f'{f:g}×' for f in FACTORS] + ['seeds']
     cell = lambda m, s, n: f'{m:.{digits}f}' if n == 1 else f'{m:.{digits}f} ± {s:.{digits}f}'
@@ -341,21 +373,25 @@ def _over_seeds(claims, per_seed):
 
 def check_ablation_claims(out: str = 'results/ablations',  # parent folder of the result files (table3/, table4/)
                           tol: float = 0.01,  # relative perplexity difference that counts as a change
+                          head_dim: int = HEAD_DIM,  # d of the model whose rows these are (names Table 3's rows; `table3_keys`)
+                          dirs: dict = {3: 'table3', 4: 'table4'},  # table -> its folder under `out` (a GPU preset's name under results/gpu)
+                          families: tuple = TABLE3_FAMILIES,  # Table 3's families to decide
                          ):  # DataFrame: claim, rows, verdict and evidence on the paper's numbers, ours (mean over seeds), ours per seed
     "Decide each claim of App. A.13/A.14 on the paper's numbers, on the mean of our complete seeds, and on each seed alone."
     import pandas as pd
     if not tol >= 0: raise ValueError(f"tol={tol!r} must be >= 0")
     res = []
-    seeds3 = _seed_curves(3, out)
-    for fam in TABLE3_FAMILIES:
+    keys3 = table3_keys(head_dim, families)
+    seeds3 = _seed_curves(f'{out}/{dirs[3]}', keys3)
+    for fam in families:
         paper = {(s, e): _paper_curve(PAPER_TABLE3[f"{fam} {grid_label(s, e, PAPER_HEAD_DIM)}"]) for s, e in PAPER_TABLE3_SHAPES}
         mine = {s: m for s, curves in seeds3.items()
-                if (m := {TABLE3_KEYS[r][1:]: c for r, c in curves.items() if TABLE3_KEYS[r][0] == fam})}
-        ours = _over_seeds(lambda c: _claims3(c, fam, tol, HEAD_DIM, (32, 0)), mine)
+                if (m := {keys3[r][1:]: c for r, c in curves.items() if keys3[r][0] == fam})}
+        ours = _over_seeds(lambda c: _claims3(c, fam, tol, head_dim, (head_dim, 0)), mine)
         for (c, pv, pe), (_, v, e, ps) in zip(_claims3(paper, fam, tol, PAPER_HEAD_DIM, (128, 0)), ours):
             res.append((c, f'Table 3, {fam}', pv, pe, v, e, ps))
     paper4 = {w: _paper_curve(PAPER_TABLE4[w]) for w in TABLE4_ROWS}
-    for (c, pv, pe), (_, v, e, ps) in zip(_claims4(paper4, tol), _over_seeds(lambda c: _claims4(c, tol), _seed_curves(4, out))):
+    for (c, pv, pe), (_, v, e, ps) in zip(_claims4(paper4, tol), _over_seeds(lambda c: _claims4(c, tol), _seed_curves(f'{out}/{dirs[4]}', TABLE4_ROWS))):
         res.append((c, 'Table 4', pv, pe, v, e, ps))
     return pd.DataFrame(res, columns=['claim (paper)', 'rows', "verdict on the paper's numbers", "the paper's evidence",
                                       'our verdict', 'our evidence (mean over seeds)', 'ours per seed'])
@@ -374,7 +410,7 @@ def paired_effects(table: int,  # 3 or 4
     if ref is not None and ref not in rows: raise ValueError(f"ref={ref!r} is not a row of Table {table}")
     default = lambda r: ref or (next(k for k, v in TABLE3_KEYS.items() if v == (TABLE3_KEYS[r][0], 8, 0)) if table == 3 else 'rbio1.1')
     res = {}
-    for s, curves in _seed_curves(table, out, mode).items():
+    for s, curves in _seed_curves(f'{out}/table{table}', rows, mode).items():
         for r, c in curves.items():
             b = curves.get(default(r))
             if b is not None and factor in c: res.setdefault(r, {})[s] = 100 * (c[factor] / b[factor] - 1)

@@ -13,12 +13,14 @@ from .train import TrainConfig, resolve_device
 from .model import get_config, TransformerLM, ModelConfig
 from .data import wikitext_stream, python_code_stream
 from .provenance import load_result, atomic_write
+from .ablations import table3_rows, head_dim_of, TABLE4_ROWS, PAPER_LENGTHS, paper_values, copy_twin_cell
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'PRESETS', 'DEVICE_VARS', 'DEVICE_ENV', 'PAPER_TABLE2', 'PAPER_TABLE1_1024', 'Preset', 'check_row',
-           'get_preset', 'preset_streams', 'model_overrides', 'smoke_test', 'grid_spec', 'result_path', 'run_cell_gpu',
-           'run_preset', 'run_preset_parallel', 'bundle_results', 'unbundle_results', 'smoke_preset', 'main',
-           'stage_device_data', 'use_device_data', 'device_command', 'paper_numbers', 'results_table', 'owed_runs']
+__all__ = ['DATA_SOURCES', 'PRESETS', 'GPU_TABLE4_ROWS', 'ABLATION_PRESETS', 'DEVICE_VARS', 'DEVICE_ENV', 'PAPER_TABLE2',
+           'PAPER_TABLE1_1024', 'Preset', 'check_row', 'get_preset', 'preset_streams', 'model_overrides', 'smoke_test',
+           'grid_spec', 'result_path', 'run_cell_gpu', 'reuse_twin', 'run_preset', 'run_preset_parallel',
+           'bundle_results', 'unbundle_results', 'smoke_preset', 'main', 'stage_device_data', 'use_device_data',
+           'device_command', 'paper_numbers', 'results_table', 'owed_runs']
 
 # %% ../nbs/21_gpu_runs.ipynb #32890d54
 DATA_SOURCES = ('wikitext-2-v1', 'wikitext-103-v1', 'python')
@@ -45,12 +47,14 @@ class Preset:
     model_overrides: dict = field(default_factory=dict)  # ModelConfig fields to change
     eval_reserve_s: float = 60.0  # seconds of a chunk's budget kept back for evaluating a cell that finishes training
     note: str = ''  # what differs from the paper
+    twins: dict = field(default_factory=dict)  # row -> (preset, row): the identical cell of another preset, copied instead of trained when it exists
 
     def __post_init__(self):
         if self.data not in DATA_SOURCES: raise ValueError(f"data={self.data!r} is unknown; choose one of {list(DATA_SOURCES)}")
         bad = [m for m in self.modes if m not in ('split', 'full')]
         if bad: raise ValueError(f"modes={self.modes!r} has {bad}; choose from ['split', 'full']")
         get_config(self.model, **self.model_overrides)   # fails early on a bad config name or override
+        for r in self.twins: check_row(self, r)
 
     def train_config(self, seed: int, out_dir: str | Path) -> TrainConfig:
         "The `TrainConfig` of one cell."
@@ -95,6 +99,20 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            note='120M-parameter llama-long on the CPython standard library (8,192-token BPE) for 16M tokens, '
            'instead of Llama-2-7B on 1B RedPajama tokens evaluated on CodeParrot'),
 ]}
+
+GPU_TABLE4_ROWS = ['Haar', 'db2', 'db8', 'db32', 'coif4', 'coif8', 'dmey', 'bior1.3', 'bior3.1', 'bior5.5', 'rbio1.1', 'rbio1.3',
+                   'rbio2.6']  # Table 4's rows at gpu-small: three or more of each family whose claim needs them
+_T1 = PRESETS['table1-gpu-small']
+PRESETS.update({p.name: p for p in [   # the ablations (App. A.13-A.14): table1-gpu-small's settings, other rows
+    dataclasses.replace(_T1, name='table3-gpu-small', reproduces='Table 3 (App. A.13), its Ricker rows, one-GPU model',
+                        rows=table3_rows(head_dim_of(_T1.model), ('Ricker',)),
+                        twins={'Ricker 2^0..2^7 × 0..7': ('table1-gpu-small', 'Wavelet (Ricker)')},
+                        note='as table1-gpu-small; heads of 64: each row keeps its scales and has 64/s shifts'),
+    dataclasses.replace(_T1, name='table4-gpu-small', reproduces='Table 4 (App. A.14), 13 of its 28 discrete rows, one-GPU model',
+                        rows={r: TABLE4_ROWS[r] for r in GPU_TABLE4_ROWS},
+                        note='as table1-gpu-small; levels 1..8 as scales 2^1..2^8, with 8 shifts'),
+]})
+ABLATION_PRESETS = {3: 'table3-gpu-small', 4: 'table4-gpu-small'}  # paper table -> its GPU preset
 
 def get_preset(name: str | Preset,  # a key of `PRESETS` (or a `Preset`, returned as is)
               ) -> Preset:  # the preset
@@ -225,6 +243,20 @@ def _cell_step(runs: Path, row: str, seed: int) -> int:
     steps = [json.loads(l).get('step', 0) for l in f.read_text().splitlines() if l.strip()]
     return max(steps, default=0)
 
+def reuse_twin(p: Preset,  # the preset
+               row: str,  # one of its rows
+               seed: int,  # the seed
+               out: str | Path,  # its result folder; the twin's preset has its folder beside it
+              ) -> bool:  # True if the cell's result file exists now
+    "Copy the finished cell that `p.twins` names as identical to this one, if it ran with this preset's settings."
+    if row not in p.twins: return False
+    src_name, src_row = p.twins[row]
+    src = result_path(get_preset(src_name), src_row, seed, Path(out).parent/src_name)
+    if not src.exists(): return False
+    rec = json.loads(src.read_text())
+    spec = grid_spec(p, seed, out, '', rec['config']['spec']['data'], rec['config']['model']['vocab_size'])
+    return copy_twin_cell(src, result_path(p, row, seed, out), row, spec)
+
 def run_preset(name: str | Preset,  # a key of `PRESETS` (or a `Preset`)
                rows: list | None = None,  # rows to run (default: all of the preset's, in order)
                seeds: tuple = (0,),  # seeds
@@ -242,7 +274,7 @@ def run_preset(name: str | Preset,  # a key of `PRESETS` (or a `Preset`)
     t0, worked, done, left = time.time(), False, [], []
     for row in rows:
         for seed in seeds:
-            if result_path(p, row, seed, out).exists(): done.append([row, seed]); continue
+            if result_path(p, row, seed, out).exists() or reuse_twin(p, row, seed, out): done.append([row, seed]); continue
             spare = None if budget_s is None else budget_s - (time.time() - t0) - p.eval_reserve_s
             if worked and spare is not None and spare <= 0:
                 left.append([row, seed, _cell_step(runs, row, seed)]); continue
@@ -310,9 +342,9 @@ def unbundle_results(path: str | Path,  # a file written by `bundle_results`
 # %% ../nbs/21_gpu_runs.ipynb #9d93f58d
 def smoke_preset(p: Preset | str,  # the preset to rehearse
                 ) -> Preset:  # the same experiment at toy size, named `<preset>-smoke`
-    "The preset with the `tiny` model, 2 steps per cell, L_train 16 and short evaluations: a dry run of its whole path."
-    p = get_preset(p)
-    return dataclasses.replace(p, name=p.name + '-smoke', model='tiny', model_overrides={}, steps=2, batch_size=2, warmup=1, train_len=16,
+    "The preset with the `tiny` model (one head of the preset's head size), 2 steps per cell, L_train 16 and short evaluations: a dry run of its whole path."
+    p = get_preset(p); hd = head_dim_of(p.model)
+    return dataclasses.replace(p, name=p.name + '-smoke', model='tiny', model_overrides=dict(d_model=hd, n_heads=1, d_ff=2 * hd), steps=2, batch_size=2, warmup=1, train_len=16,
                                eval_lens=(16, 32), eval_tokens=512, eval_samples=2 if p.eval_samples else None, eval_reserve_s=5.0,
                                note='smoke test: ' + p.note)
 
@@ -414,6 +446,8 @@ def paper_numbers(name: str | Preset,  # the preset
     p = get_preset(name)
     if p.name == 'table2-code-long': return PAPER_TABLE2
     if p.name == 'table1-paper-1024': return PAPER_TABLE1_1024
+    if p.name in ABLATION_PRESETS.values():   # App. A.13-A.14 report the full protocol only
+        return dict(lengths=PAPER_LENGTHS, full={r: v for r in p.rows if (v := paper_values(r, head_dim_of(p.model))) is not None})
     return PAPER_TABLE1
 
 def results_table(name: str | Preset,  # the preset
