@@ -15,9 +15,9 @@ from .train import TrainConfig, train, load_model, resolve_device
 from .provenance import save_result, load_result, load_results, device_info
 
 # %% auto #0
-__all__ = ['ROWS', 'MAIN_ROWS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'train_eval_tokens', 'train_and_evaluate',
-           'run_cell', 'run_grid', 'main', 'grid_records', 'grid_table', 'plot_grid', 'check_claims', 'cell_costs',
-           'ppl_rel_diff', 'recheck_cell']
+__all__ = ['ROWS', 'MAIN_ROWS', 'GRID_256', 'GRIDS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'train_eval_tokens',
+           'train_and_evaluate', 'run_cell', 'run_grid', 'main', 'grid_records', 'grid_table', 'plot_grid',
+           'check_claims', 'cell_costs', 'ppl_rel_diff', 'recheck_cell']
 
 # %% ../nbs/20_table1_small.ipynb #29458ed2
 ROWS: dict[str, tuple[str, dict]] = {
@@ -124,6 +124,11 @@ def run_cell(row: str,  # a key of `rows`
                               resume=not force, time_budget_s=time_budget_s)
 
 # %% ../nbs/20_table1_small.ipynb #7254c760
+GRID_256 = dataclasses.replace(GridSpec(), train_len=256, batch_size=8, out='results/table1_small_256',
+                               runs='runs/table1_small_256')  # Table 1's second L_train: twice as long, the same 2,048 tokens per step
+GRIDS: dict[str, tuple[GridSpec, list[str]]] = {'table1': (GridSpec(), list(ROWS)),
+                                                'table1-256': (GRID_256, MAIN_ROWS)}  # grid name -> (its settings, its rows)
+
 def run_grid(spec: GridSpec = GridSpec(),  # the grid
              rows: list[str] | None = None,  # rows to run (default: every row of `ROWS`)
              seeds: tuple | None = None,  # override the seeds for every row
@@ -140,13 +145,15 @@ def main(argv: list[str] | None = None,  # command-line arguments (default: sys.
     import argparse
     p = argparse.ArgumentParser(prog='python -m wavelet_pos.experiments', description='Run (or complete) the small Table 1 grid; '
                                 'finished cells are read back, interrupted ones resume from their checkpoints.')
-    p.add_argument('--rows', nargs='+', choices=list(ROWS), help='rows to run (default: every row)')
+    p.add_argument('--grid', choices=list(GRIDS), default='table1', help='which grid (default: %(default)s)')
+    p.add_argument('--rows', nargs='+', choices=list(ROWS), help="rows to run (default: the grid's rows)")
     p.add_argument('--seeds', nargs='+', type=int, help='seeds (default: 0 1 2)')
-    p.add_argument('--out', default=GridSpec.out, help='folder of result files (default: %(default)s)')
-    p.add_argument('--runs', default=GridSpec.runs, help='folder of checkpoints (default: %(default)s)')
+    p.add_argument('--out', help="folder of result files (default: the grid's, e.g. results/table1_small)")
+    p.add_argument('--runs', help="folder of checkpoints (default: the grid's)")
     a = p.parse_args(argv)
-    spec = GridSpec(out=a.out, runs=a.runs)
-    for r in run_grid(spec, a.rows, tuple(a.seeds) if a.seeds else None):
+    spec, rows = GRIDS[a.grid]
+    spec = dataclasses.replace(spec, out=a.out or spec.out, runs=a.runs or spec.runs)
+    for r in run_grid(spec, a.rows or rows, tuple(a.seeds) if a.seeds else None):
         print(r['data']['row'], 'seed', r['data']['seed'], ' '.join(f"{e['mode']}@{e['eval_len']}={e['ppl']:.1f}" for e in r['data']['evals']))
     return 0
 
