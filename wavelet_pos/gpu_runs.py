@@ -13,7 +13,7 @@ from .train import TrainConfig, resolve_device
 from .model import get_config, TransformerLM, ModelConfig
 from .data import wikitext_stream, python_code_stream
 from .provenance import load_result, atomic_write
-from .ablations import table3_rows, head_dim_of, TABLE4_ROWS, PAPER_LENGTHS, paper_values, copy_twin_cell
+from .ablations import table3_rows, TABLE4_ROWS, PAPER_LENGTHS, paper_values, copy_twin_cell
 
 # %% auto #0
 __all__ = ['DATA_SOURCES', 'PRESETS', 'GPU_TABLE4_ROWS', 'ABLATION_PRESETS', 'DEVICE_VARS', 'DEVICE_ENV', 'PAPER_TABLE2',
@@ -62,6 +62,11 @@ class Preset:
                            betas=self.betas, weight_decay=self.weight_decay, warmup=self.warmup, seed=seed, eval_every=0,
                            eval_tokens=train_eval_tokens(self.eval_tokens), ckpt_every=max(1, self.steps // 5), out_dir=str(out_dir), progress=False)
 
+    @property
+    def head_dim(self) -> int:
+        "Dimensions per head of the preset's model (its overrides included)."
+        return get_config(self.model, **self.model_overrides).head_dim
+
     def model_config(self, row: str, vocab_size: int | None = None) -> ModelConfig:
         "The `ModelConfig` of one row (vocabulary size from the data when given)."
         check_row(self, row)
@@ -105,7 +110,7 @@ GPU_TABLE4_ROWS = ['Haar', 'db2', 'db8', 'db32', 'coif4', 'coif8', 'dmey', 'bior
 _T1 = PRESETS['table1-gpu-small']
 PRESETS.update({p.name: p for p in [   # the ablations (App. A.13-A.14): table1-gpu-small's settings, other rows
     dataclasses.replace(_T1, name='table3-gpu-small', reproduces='Table 3 (App. A.13), its Ricker rows, one-GPU model',
-                        rows=table3_rows(head_dim_of(_T1.model), ('Ricker',)),
+                        rows=table3_rows(_T1.head_dim, ('Ricker',)),
                         twins={'Ricker 2^0..2^7 × 0..7': ('table1-gpu-small', 'Wavelet (Ricker)')},
                         note='as table1-gpu-small; heads of 64: each row keeps its scales and has 64/s shifts'),
     dataclasses.replace(_T1, name='table4-gpu-small', reproduces='Table 4 (App. A.14), 13 of its 28 discrete rows, one-GPU model',
@@ -343,7 +348,7 @@ def unbundle_results(path: str | Path,  # a file written by `bundle_results`
 def smoke_preset(p: Preset | str,  # the preset to rehearse
                 ) -> Preset:  # the same experiment at toy size, named `<preset>-smoke`
     "The preset with the `tiny` model (one head of the preset's head size), 2 steps per cell, L_train 16 and short evaluations: a dry run of its whole path."
-    p = get_preset(p); hd = head_dim_of(p.model)
+    p = get_preset(p); hd = p.head_dim
     return dataclasses.replace(p, name=p.name + '-smoke', model='tiny', model_overrides=dict(d_model=hd, n_heads=1, d_ff=2 * hd), steps=2, batch_size=2, warmup=1, train_len=16,
                                eval_lens=(16, 32), eval_tokens=512, eval_samples=2 if p.eval_samples else None, eval_reserve_s=5.0,
                                note='smoke test: ' + p.note)
@@ -447,7 +452,7 @@ def paper_numbers(name: str | Preset,  # the preset
     if p.name == 'table2-code-long': return PAPER_TABLE2
     if p.name == 'table1-paper-1024': return PAPER_TABLE1_1024
     if p.name in ABLATION_PRESETS.values():   # App. A.13-A.14 report the full protocol only
-        return dict(lengths=PAPER_LENGTHS, full={r: v for r in p.rows if (v := paper_values(r, head_dim_of(p.model))) is not None})
+        return dict(lengths=PAPER_LENGTHS, full={r: v for r in p.rows if (v := paper_values(r, p.head_dim)) is not None})
     return PAPER_TABLE1
 
 def results_table(name: str | Preset,  # the preset
@@ -471,7 +476,8 @@ def results_table(name: str | Preset,  # the preset
 
 def owed_runs(root: str | Path = 'results/gpu',  # where preset folders are
               seeds: tuple = (0,),  # seeds planned
+              presets: list | None = None,  # names of the presets to look at (default: all of `PRESETS`)
              ) -> list[str]:  # 'preset: row (seed s)' for every planned cell without a result file
     "The planned GPU cells whose result files do not exist yet."
-    return [f"{p.name}: {row} (seed {s})" for p in PRESETS.values() for row in p.rows for s in seeds
+    return [f"{p.name}: {row} (seed {s})" for p in map(get_preset, presets or PRESETS) for row in p.rows for s in seeds
             if not result_path(p, row, s, Path(root)/p.name).exists()]
