@@ -15,9 +15,9 @@ from .train import TrainConfig, train, load_model, resolve_device
 from .provenance import save_result, load_result, load_results, device_info
 
 # %% auto #0
-__all__ = ['ROWS', 'MAIN_ROWS', 'GRID_256', 'GRIDS', 'PAPER_TABLE1', 'slug', 'cell_name', 'GridSpec', 'train_eval_tokens',
-           'train_and_evaluate', 'run_cell', 'run_grid', 'main', 'grid_records', 'grid_table', 'plot_grid',
-           'check_claims', 'cell_costs', 'ppl_rel_diff', 'recheck_cell']
+__all__ = ['ROWS', 'MAIN_ROWS', 'OFFSET', 'OFFSET_ROWS', 'ALL_ROWS', 'GRID_256', 'GRID_OFFSET', 'GRIDS', 'PAPER_TABLE1', 'slug',
+           'cell_name', 'GridSpec', 'train_eval_tokens', 'train_and_evaluate', 'run_cell', 'run_grid', 'main',
+           'grid_records', 'grid_table', 'plot_grid', 'check_claims', 'cell_costs', 'ppl_rel_diff', 'recheck_cell']
 
 # %% ../nbs/20_table1_small.ipynb #29458ed2
 ROWS: dict[str, tuple[str, dict]] = {
@@ -33,6 +33,10 @@ ROWS: dict[str, tuple[str, dict]] = {
     'Gaussian': ('wavelet', dict(wavelet='gaussian')),
 }
 MAIN_ROWS = list(ROWS)[:6]  # the paper's Table 1 rows (the others: the wavelet variants)
+OFFSET = ' at t=n-m'  # the name suffix of a row read with footnote 8's t = n - m
+OFFSET_ROWS: dict[str, tuple[str, dict]] = {row + OFFSET: (enc, {**kw, 'convention': 'offset'})
+                                            for row, (enc, kw) in ROWS.items() if enc == 'wavelet'}  # every wavelet row, t = n - m
+ALL_ROWS = {**ROWS, **OFFSET_ROWS}  # every named row, in display order
 
 def slug(row: str) -> str:  # a file-name-safe version of a row name
     "File-name-safe row name."
@@ -103,11 +107,11 @@ def run_cell(row: str,  # a key of `rows`
              spec: GridSpec = GridSpec(),  # the grid's settings
              streams=None,  # (train, valid, vocab) to reuse; loaded when None
              force: bool = False,  # rerun even if the result file exists
-             rows: dict | None = None,  # row name -> (encoding, kwargs); default `ROWS` (ablation grids pass their own)
+             rows: dict | None = None,  # row name -> (encoding, kwargs); default `ALL_ROWS` (ablation grids pass their own)
              time_budget_s: float | None = None,  # train for at most about this long in this call (GPU windows); resume later
             ) -> dict | None:  # the saved record (`data` holds one entry per (mode, eval_len)); None if the budget ran out first
     "Train one row with one seed (resuming a checkpoint if any) and evaluate it in both protocols."
-    rows = ROWS if rows is None else rows
+    rows = ALL_ROWS if rows is None else rows
     if row not in rows: raise ValueError(f"row={row!r} is unknown; choose one of {list(rows)}")
     path = Path(spec.out)/f'{cell_name(row, seed)}.json'
     if path.exists() and not force: return json.loads(path.read_text())
@@ -126,11 +130,13 @@ def run_cell(row: str,  # a key of `rows`
 # %% ../nbs/20_table1_small.ipynb #7254c760
 GRID_256 = dataclasses.replace(GridSpec(), train_len=256, batch_size=8, out='results/table1_small_256',
                                runs='runs/table1_small_256')  # Table 1's second L_train: twice as long, the same 2,048 tokens per step
+GRID_OFFSET = dataclasses.replace(GridSpec(), out='results/table1_small_offset', runs='runs/table1_small_offset')
 GRIDS: dict[str, tuple[GridSpec, list[str]]] = {'table1': (GridSpec(), list(ROWS)),
-                                                'table1-256': (GRID_256, MAIN_ROWS)}  # grid name -> (its settings, its rows)
+                                                'table1-256': (GRID_256, MAIN_ROWS),
+                                                'table1-offset': (GRID_OFFSET, list(OFFSET_ROWS))}  # grid name -> (its settings, its rows)
 
 def run_grid(spec: GridSpec = GridSpec(),  # the grid
-             rows: list[str] | None = None,  # rows to run (default: every row of `ROWS`)
+             rows: list[str] | None = None,  # names in `ALL_ROWS` to run (default: every row of `ROWS`)
              seeds: tuple | None = None,  # override the seeds for every row
             ) -> list[dict]:  # one record per cell
     "Run (or read back) every cell of the grid; safe to interrupt and call again."
@@ -146,7 +152,7 @@ def main(argv: list[str] | None = None,  # command-line arguments (default: sys.
     p = argparse.ArgumentParser(prog='python -m wavelet_pos.experiments', description='Run (or complete) the small Table 1 grid; '
                                 'finished cells are read back, interrupted ones resume from their checkpoints.')
     p.add_argument('--grid', choices=list(GRIDS), default='table1', help='which grid (default: %(default)s)')
-    p.add_argument('--rows', nargs='+', choices=list(ROWS), help="rows to run (default: the grid's rows)")
+    p.add_argument('--rows', nargs='+', choices=list(ALL_ROWS), help="rows to run (default: the grid's rows)")
     p.add_argument('--seeds', nargs='+', type=int, help='seeds (default: 0 1 2)')
     p.add_argument('--out', help="folder of result files (default: the grid's, e.g. results/table1_small)")
     p.add_argument('--runs', help="folder of checkpoints (default: the grid's)")
@@ -169,7 +175,7 @@ def grid_table(out: str = GridSpec.out,  # folder of result files
               ):  # DataFrame: rows in Table 1 order, columns eval_len
     "Table 1 from the saved cells: mean ± std over seeds."
     recs = [r for r in grid_records(out) if r['mode'] == mode]
-    order = {k: i for i, k in enumerate(ROWS)}
+    order = {k: i for i, k in enumerate(ALL_ROWS)}
     recs.sort(key=lambda r: (order.get(r['encoding'], 99), r['seed']))
     return ppl_table(recs, rows='encoding', cols='eval_len', numeric=numeric)
 
@@ -193,7 +199,7 @@ def plot_grid(out: str = GridSpec.out,  # folder of result files
     df = pd.DataFrame(grid_records(out))
     fig, axs = plt.subplots(1, 2, figsize=(12, 4), dpi=90, sharey=True)
     for a, mode, title in zip(axs, ('split', 'full'), ('non-overlapping inference with L_train', 'without splitting')):
-        for row in [r for r in ROWS if r in set(df.encoding)]:
+        for row in [r for r in ALL_ROWS if r in set(df.encoding)]:
             g = df[(df.encoding == row) & (df['mode'] == mode)].groupby('eval_len')['ppl']
             m, s = g.mean(), g.std().fillna(0)
             a.errorbar(m.index, m.values, yerr=s.values, marker='o', ms=3, capsize=2, label=row)
@@ -212,10 +218,14 @@ def _curve(recs, row, mode):
     return {L: (st.mean(v), st.stdev(v) if len(v) > 1 else 0.0, len(v)) for L, v in sorted(by.items())}
 
 def check_claims(out: str = GridSpec.out,  # folder of result files
+                 offset_out: str | None = None,  # a `GRID_OFFSET` folder: its rows replace the wavelet rows of `out` (footnote 8's t = n - m)
                 ):  # DataFrame: claim, verdict, evidence
     "Test each Table 1 claim of the paper on our measured cells."
     import pandas as pd
     recs = grid_records(out)
+    if offset_out is not None:
+        off = [dict(r, encoding=r['encoding'].removesuffix(OFFSET)) for r in grid_records(offset_out)]
+        recs = [r for r in recs if r['encoding'] not in {o['encoding'] for o in off}] + off
     L0 = recs[0]['train_len'] if recs else None
     full = {r: _curve(recs, r, 'full') for r in ROWS}
     split = {r: _curve(recs, r, 'split') for r in ROWS}
