@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None,  # command-line arguments (default: sys.
     p = argparse.ArgumentParser(prog='python -m wavelet_pos.experiments', description='Run (or complete) the small Table 1 grid; '
                                 'finished cells are read back, interrupted ones resume from their checkpoints.')
     p.add_argument('--grid', choices=list(GRIDS), default='table1', help='which grid (default: %(default)s)')
-    p.add_argument('--rows', nargs='+', choices=list(ALL_ROWS), help="rows to run (default: the grid's rows)")
+    p.add_argument('--rows', nargs='+', choices=list(ALL_ROWS), metavar='ROW', help="rows to run (default: the grid's rows), of: " + ', '.join(ALL_ROWS))
     p.add_argument('--seeds', nargs='+', type=int, help='seeds (default: 0 1 2)')
     p.add_argument('--out', help="folder of result files (default: the grid's, e.g. results/table1_small)")
     p.add_argument('--runs', help="folder of checkpoints (default: the grid's)")
