@@ -225,7 +225,8 @@ def check_claims(out: str = GridSpec.out,  # folder of result files
     recs = grid_records(out)
     if offset_out is not None:
         off = [dict(r, encoding=r['encoding'].removesuffix(OFFSET)) for r in grid_records(offset_out)]
-        recs = [r for r in recs if r['encoding'] not in {o['encoding'] for o in off}] + off
+        swapped = {o['encoding'] for o in off}
+        recs = [r for r in recs if r['encoding'] not in swapped] + off
     L0 = recs[0]['train_len'] if recs else None
     full = {r: _curve(recs, r, 'full') for r in ROWS}
     split = {r: _curve(recs, r, 'split') for r in ROWS}
