@@ -470,20 +470,23 @@ def plot_attention(out: str | Path = OUT,  # result folder
     r = load_result(Path(out)/'attention.json'); E = np.asarray(r['config']['log_edges'])
     x = E[:-1] + 1                                                     # m + 1 of each bucket's first query
     n_layers = len(r['data'][0]['log_buckets'])
-    fig, axs = plt.subplots(2, n_layers, figsize=(4.2 * n_layers, 7), dpi=80, sharex=True)
+    fig, axs = plt.subplots(2, n_layers, figsize=(3.2 * n_layers, 6.2), dpi=90, sharex=True, squeeze=False)
     styles = {'baseline': '-', 'H1 log-n scaling': '--', 'H2 table cut at L_train': ':'}  # line style per condition (H2 lies on the baseline)
+    rows = list(dict.fromkeys(d['row'] for d in r['data'])); color = {row: f'C{k}' for k, row in enumerate(rows)}   # one colour per row, its seeds alike
     for d in r['data']:
         v = np.asarray(d['log_buckets']).mean(1)                       # (layers, buckets), mean over heads
         i = 0 if d['stat'] == 'entropy' else 1
-        for l in range(n_layers):
-            axs[i, l].plot(x, v[l], marker='o', ms=3, ls=styles[d['condition']], color=('C0', 'C3', 'C2', 'C4', 'C1', 'C5')[CELLS.index((d['row'], d['seed'])) % 6],
-                           label=f"{d['row']} seed {d['seed']}, {d['condition']}")
+        for l in range(n_layers): axs[i, l].plot(x, v[l], marker='o', ms=2, lw=1, ls=styles[d['condition']], color=color[d['row']], alpha=0.8)
     for l in range(n_layers):
-        axs[0, l].plot(x, np.log(x), color='k', ls='-.', lw=0.8, label='log(m+1): uniform attention')
-        axs[0, l].set_title(f'layer {l}'); axs[0, l].set_ylabel('attention entropy (nats)')
-        axs[1, l].set_ylabel('attention weight on keys at distance >= 128'); axs[1, l].set_xlabel('query position m + 1 (tokens, log scale)')
+        axs[0, l].plot(x, np.log(x), color='k', ls='-.', lw=0.8)
+        axs[0, l].set_title(f'layer {l}'); axs[1, l].set_xlabel('query position m + 1\n(tokens, log scale)')
         for ax in axs[:, l]: ax.set_xscale('log', base=2); ax.axvline(128, color='grey', lw=0.8, ls=':'); ax.grid(alpha=0.3)
-    h, lab = axs[0, 0].get_legend_handles_labels()
-    fig.legend(h, lab, loc='lower center', ncol=4, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.035 * -(-len(lab) // 4), 1, 1))     # room for the legend's lines
+    axs[0, 0].set_ylabel('attention entropy (nats)'); axs[1, 0].set_ylabel('weight on keys at distance >= 128')
+    from matplotlib.lines import Line2D
+    seeds = sorted({d['seed'] for d in r['data']})
+    h = ([Line2D([], [], color=color[row], lw=2, label=f"{row} (seeds {', '.join(map(str, seeds))})") for row in rows]
+         + [Line2D([], [], color='k', ls=ls, lw=1, label=c) for c, ls in styles.items()]
+         + [Line2D([], [], color='k', ls='-.', lw=0.8, label='log(m+1): uniform attention')])
+    fig.legend(handles=h, loc='lower center', ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.032 * -(-len(h) // 2), 1, 1))       # room for the legend's lines
     return fig
