@@ -8,6 +8,7 @@ import dataclasses, json, math
 from pathlib import Path
 import torch
 from .experiments import GridSpec, ROWS, run_cell, slug, cell_name, grid_records, _streams
+from .evaluate import mean_sd_n
 from .model import get_config
 from .positions import make_encoding
 from .provenance import atomic_write, load_results
@@ -237,12 +238,11 @@ def _seed_curves(folder, rows, mode='full'):
 
 def _mean_curves(per_seed):
     "row -> {factor: (mean, std, n)} over the seeds that ran the row (std 0 for one seed)."
-    import statistics as st
     vals = {}
     for curves in per_seed.values():
         for row, c in curves.items():
             for f, v in c.items(): vals.setdefault(row, {}).setdefault(f, []).append(v)
-    return {row: {f: (st.mean(v), st.stdev(v) if len(v) > 1 else 0.0, len(v)) for f, v in c.items()} for row, c in vals.items()}
+    return {row: {f: mean_sd_n(v) for f, v in c.items()} for row, c in vals.items()}
 
 def _paper_curve(vals): return dict(zip(FACTORS, vals))
 

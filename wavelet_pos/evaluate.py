@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['MODES', 'segments', 'sample_starts', 'perplexity', 'ppl_table']
+__all__ = ['MODES', 'segments', 'sample_starts', 'perplexity', 'ppl_table', 'mean_sd_n']
 
 # %% ../nbs/08_evaluate.ipynb #3641b25b
 MODES = ('full', 'split', 'sliding')
@@ -155,3 +155,12 @@ def ppl_table(results: Sequence[dict],  # each with the `rows` and `cols` keys a
     row_order = list(dict.fromkeys(tuple(r[k] for k in rows) if len(rows) > 1 else r[rows[0]] for r in results))
     tab = tab.reindex(row_order).sort_index(axis=1, sort_remaining=True)
     return tab if numeric else tab.fillna('-')
+
+# %% ../nbs/08_evaluate.ipynb #43dfa15b
+def mean_sd_n(values: Sequence[float],  # one number per seed (or per run)
+             ) -> tuple[float, float, int]:  # (mean, sample standard deviation, count); the deviation is 0 for one value
+    "Mean, spread and count of per-seed numbers: the (mean ± std, n) every results table and verdict here reports."
+    import statistics as st
+    v = [float(x) for x in values]
+    if not v: raise ValueError("values is empty: need at least one number")
+    return st.mean(v), (st.stdev(v) if len(v) > 1 else 0.0), len(v)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 from .data import wikitext_stream
-from .evaluate import perplexity, ppl_table
+from .evaluate import perplexity, ppl_table, mean_sd_n
 from .model import get_config
 from .train import TrainConfig, train, load_model, resolve_device
 from .provenance import save_result, load_result, load_results, device_info
@@ -211,11 +211,10 @@ def plot_grid(out: str = GridSpec.out,  # folder of result files
 
 # %% ../nbs/20_table1_small.ipynb #ea028067
 def _curve(recs, row, mode):
-    import statistics as st
     by = {}
     for r in recs:
         if r['encoding'] == row and r['mode'] == mode: by.setdefault(r['eval_len'], []).append(r['ppl'])
-    return {L: (st.mean(v), st.stdev(v) if len(v) > 1 else 0.0, len(v)) for L, v in sorted(by.items())}
+    return {L: mean_sd_n(v) for L, v in sorted(by.items())}
 
 def check_claims(out: str = GridSpec.out,  # folder of result files
                  offset_out: str | None = None,  # a `GRID_OFFSET` folder: its rows replace the wavelet rows of `out` (footnote 8's t = n - m)
