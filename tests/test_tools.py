@@ -28,6 +28,15 @@ def test_run_cells_skips_flags_and_names_the_failing_cell(tmp_path):
     assert r.returncode == 1 and 'failed: t.ipynb cells [2]' in r.stdout and (tmp_path/'after.txt').read_text() == 'yes', r.stdout + r.stderr
 
 
+def test_execute_nb_merges_split_streams():
+    sys.path.insert(0, str(ROOT/'tools'))
+    from execute_nb import merge_streams
+    st = lambda name, text: {'output_type': 'stream', 'name': name, 'text': text}
+    img = {'output_type': 'display_data', 'data': {}, 'metadata': {}}
+    got = merge_streams([st('stdout', 'a\n'), st('stdout', '\n'), st('stderr', 'w'), st('stderr', '!'), img, st('stdout', 'b')])
+    assert got == [st('stdout', 'a\n\n'), st('stderr', 'w!'), img, st('stdout', 'b')]
+
+
 def test_gpu_session_rehearsal(tmp_path):
     "The prepared GPU session, rehearsed at toy size on the CPU: every stage runs and leaves its file where the device returns it."
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'gpu_session.py'), '--rehearse', '--out', str(tmp_path), '--budget', '400'],

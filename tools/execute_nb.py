@@ -11,6 +11,16 @@ from nbclient import NotebookClient
 from cellflags import FLAGS, skipped
 
 
+def merge_streams(outputs: list) -> list:
+    "Consecutive stream outputs of one name (stdout, stderr) as one: where a kernel splits them depends on flush timing, not on the code."
+    out = []
+    for o in outputs:
+        if out and o.get('output_type') == 'stream' and out[-1].get('output_type') == 'stream' and out[-1]['name'] == o['name']:
+            out[-1] = {**out[-1], 'text': out[-1]['text'] + o['text']}
+        else: out.append(o)
+    return out
+
+
 def execute(path: str, run: set[str]) -> list[int]:
     "Execute `path` in place; returns the indices of the cells skipped."
     nb = nbformat.read(path, as_version=4)
@@ -19,7 +29,7 @@ def execute(path: str, run: set[str]) -> list[int]:
         if c.cell_type == 'code' and skipped(c.source, run): c.source = 'pass'; skip.append(i)
     NotebookClient(work, timeout=3600, resources={'metadata': {'path': str(pathlib.Path(path).parent)}}).execute()
     for i, c in enumerate(work.cells):
-        if c.cell_type == 'code' and i not in skip: nb.cells[i].outputs, nb.cells[i].execution_count = c.outputs, c.execution_count
+        if c.cell_type == 'code' and i not in skip: nb.cells[i].outputs, nb.cells[i].execution_count = merge_streams(c.outputs), c.execution_count
     nbformat.write(nb, path)
     return skip
 

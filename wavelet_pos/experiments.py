@@ -17,7 +17,8 @@ from .provenance import save_result, load_result, load_results, device_info
 # %% auto #0
 __all__ = ['ROWS', 'MAIN_ROWS', 'OFFSET', 'OFFSET_ROWS', 'ALL_ROWS', 'GRID_256', 'GRID_OFFSET', 'GRIDS', 'PAPER_TABLE1', 'slug',
            'cell_name', 'GridSpec', 'train_eval_tokens', 'train_and_evaluate', 'run_cell', 'run_grid', 'main',
-           'grid_records', 'grid_table', 'plot_grid', 'check_claims', 'cell_costs', 'ppl_rel_diff', 'recheck_cell']
+           'grid_records', 'grid_table', 'plot_grid', 'check_claims', 'text_table', 'cell_costs', 'ppl_rel_diff',
+           'recheck_cell']
 
 # %% ../nbs/20_table1_small.ipynb #29458ed2
 ROWS: dict[str, tuple[str, dict]] = {
@@ -271,6 +272,17 @@ def check_claims(out: str = GridSpec.out,  # folder of result files
         return ('holds' if q > 1.05 else 'does not hold'), f"ppl({Ls[-1]}) / best = {q:.3f}"
     add("Morlet degrades at long lengths", ['Morlet'], morlet)
     return pd.DataFrame(out_rows, columns=['claim (paper)', 'our verdict', 'evidence'])
+
+# %% ../nbs/20_table1_small.ipynb #02f3b51e
+class text_table:
+    "A DataFrame of sentences (claims, verdicts, evidence) shown with wrapping cells and nothing cut short."
+    def __init__(self, df):  # the DataFrame
+        self.df = df
+    def _repr_html_(self) -> str:
+        import pandas as pd
+        with pd.option_context('display.max_colwidth', None):   # a plain 0..n-1 index says nothing: left out
+            return self.df.to_html(classes='wrap', index=not isinstance(self.df.index, pd.RangeIndex))
+    def __repr__(self) -> str: return repr(self.df)
 
 # %% ../nbs/20_table1_small.ipynb #c075ea3c
 def _eval_min(evals):

@@ -17,11 +17,11 @@ from .provenance import save_result, load_result, load_results
 
 # %% auto #0
 __all__ = ['ROWS', 'CELLS', 'OUT', 'RUNS', 'RETRAIN', 'EVAL_LENS', 'BUCKET', 'CONDITIONS', 'LOG_EDGES', 'STATS_CONDITIONS',
-           'Delegate', 'log_n_factor', 'LogNScaled', 'ClippedTable', 'SlidingWindow', 'swapped_encoding',
-           'position_nll', 'bucket_means', 'attention_stats', 'check_condition', 'applies', 'condition_wrap',
-           'evaluate_condition', 'eval_path', 'run_interventions', 'run_attention_stats', 'intervention_records',
-           'ppl_wide', 'rise_table', 'plot_ppl', 'position_table', 'plot_positions', 'attention_table',
-           'plot_attention']
+           'MORE_CELLS', 'MORE', 'Delegate', 'log_n_factor', 'LogNScaled', 'ClippedTable', 'SlidingWindow',
+           'swapped_encoding', 'position_nll', 'bucket_means', 'attention_stats', 'check_condition', 'applies',
+           'condition_wrap', 'evaluate_condition', 'eval_path', 'run_interventions', 'run_attention_stats',
+           'intervention_records', 'ppl_wide', 'rise_table', 'plot_ppl', 'position_table', 'plot_positions',
+           'attention_table', 'plot_attention']
 
 # %% ../nbs/24_length_rise.ipynb #9769a43f
 def _check_int(name, v, lo):
@@ -350,13 +350,15 @@ def ppl_wide(out: str | Path = OUT,  # result folder
     if relative:
         base = tab.xs('baseline', level='condition')
         tab = 100 * (tab / base.reindex(tab.index.droplevel('condition')).values - 1)
-    order = [(r, s, c) for r, s in CELLS for c in CONDITIONS if (r, s, c) in tab.index]
+    cells = sorted({k[:2] for k in tab.index}, key=lambda k: (k[1], ROWS.index(k[0]) if k[0] in ROWS else len(ROWS), k[0]))   # seed-major, as CELLS
+    order = [(r, s, c) for r, s in cells for c in CONDITIONS if (r, s, c) in tab.index]
     return tab.reindex(order)
 
 # %% ../nbs/24_length_rise.ipynb #797cd245
 def rise_table(out: str | Path = OUT,  # result folder (reads evals/ and retrain/)
                ref: int = 512,  # the length the rise is measured from (4x L_train)
-              ):  # DataFrame (row, seed, condition): ppl at ref, 1024, 2048, their changes, and 2048 vs the split protocol
+               split_from: str | Path | None = None,  # folder of the cells' Table 2 records, for their split perplexity (default: out/retrain)
+              ):  # DataFrame (row, seed, condition): ppl at ref, 1024, 2048, their changes, 2048 vs the split protocol, and the control
     "How much each condition's whole-sequence perplexity rises beyond `ref` tokens."
     import pandas as pd
     from wavelet_pos.experiments import cell_name
@@ -364,13 +366,15 @@ def rise_table(out: str | Path = OUT,  # result folder (reads evals/ and retrain
     if ref not in tab.columns: raise ValueError(f"ref={ref!r} was not evaluated; choose one of {list(tab.columns)}")
     split = {}
     for r, s, _ in tab.index:
-        f = Path(out)/'retrain'/f'{cell_name(r, s)}.json'
+        f = (Path(out)/'retrain' if split_from is None else Path(split_from))/f'{cell_name(r, s)}.json'
         if f.exists(): split[r, s] = {e['eval_len']: e['ppl'] for e in load_result(f)['data']['evals'] if e['mode'] == 'split'}
     res = pd.DataFrame(index=tab.index)
     res[f'ppl {ref}'], res['ppl 1024'], res['ppl 2048'] = tab[ref], tab[1024], tab[2048]
     res[f'1024 vs {ref} (%)'] = 100 * (tab[1024] / tab[ref] - 1)
     res[f'2048 vs {ref} (%)'] = 100 * (tab[2048] / tab[ref] - 1)
     res['2048 vs split 2048 (%)'] = [100 * (v / split[r, s][2048] - 1) if (r, s) in split else float('nan') for (r, s, _), v in tab[2048].items()]
+    res[f'control: split 2048 vs {ref} (%)'] = [100 * (split[r, s][2048] / split[r, s][ref] - 1) if (r, s) in split else float('nan')
+                                               for r, s, _ in tab.index]   # the same samples, no position beyond L_train: how much harder they are
     return res
 
 # %% ../nbs/24_length_rise.ipynb #bed4c56f
@@ -490,3 +494,7 @@ def plot_attention(out: str | Path = OUT,  # result folder
     fig.legend(handles=h, loc='lower center', ncol=2, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.032 * -(-len(h) // 2), 1, 1))       # room for the legend's lines
     return fig
+
+# %% ../nbs/24_length_rise.ipynb #fe6d7c09
+MORE_CELLS = tuple((r, s) for s in (3, 4) for r in ROWS)  # both rows at Table 2's seeds 3 and 4 (checkpoints from its runner, on this page's host)
+MORE = OUT + '/seeds_3_4'  # their intervention results (evals/; their split perplexity is in results/table2_small/)
