@@ -431,7 +431,7 @@ def plot_positions(out: str | Path = OUT,  # result folder
     cells = [c for c in CELLS if ((g.row == c[0]) & (g.seed == c[1])).any()]
     rows, seeds = _cell_grid(cells)
     nrow = max(2, len(seeds))
-    fig, axs = plt.subplots(nrow, 1 + len(rows), figsize=(4.8 * (1 + len(rows)), 3.5 * nrow), dpi=70, sharex=True, squeeze=False)
+    fig, axs = plt.subplots(nrow, 1 + len(rows), figsize=(4.2 * (1 + len(rows)), 3.1 * nrow + 0.5), dpi=80, sharex=True, squeeze=False)
     for ax in axs[2:, 0]: ax.set_visible(False)
     mid = lambda n: BUCKET * np.arange(n) + BUCKET / 2
     get = lambda cell, c: np.asarray(cell[cell.condition == c].buckets.iloc[0])
@@ -445,14 +445,21 @@ def plot_positions(out: str | Path = OUT,  # result folder
         for i, c in enumerate(CONDITIONS):
             if (cell.condition == c).any():
                 ax.plot(mid(len(b)), get(cell, c) - b, marker='.', color=f'C{i}', lw=2.5 if c == 'baseline' else 1.5, label=c)
-        ax.set_title(f'{row}, seed {seed}: change against its baseline', fontsize=10)
+        ax.set_title(f'{row}, seed {seed}:\nchange against its baseline', fontsize=10)
         ax.set_ylabel('NLL change (nats/token)')
     axs[0, 0].set_title('baselines', fontsize=10); axs[0, 0].set_ylabel(f'mean NLL (nats/token), {eval_len}-token sequences')
-    axs[1, 0].set_title('cost of the far keys: baseline - window L_train', fontsize=10); axs[1, 0].set_ylabel('NLL difference (nats/token)')
+    axs[1, 0].set_title('cost of the far keys:\nbaseline - window L_train', fontsize=10); axs[1, 0].set_ylabel('NLL difference (nats/token)')
     for ax in axs.flat:
-        if ax.get_visible(): ax.axvline(128, color='grey', lw=0.8, ls=':'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
-    for ax in (*axs[-1, 1:], axs[1, 0]): ax.set_xlabel('query position (tokens; 128-wide buckets); dotted: L_train')
-    fig.tight_layout()
+        if ax.get_visible(): ax.axvline(128, color='grey', lw=0.8, ls=':'); ax.grid(alpha=0.3)
+    if nrow > 2:                                                       # which cell each line is: in the free panel below
+        axs[2, 0].set_visible(True); axs[2, 0].axis('off')
+        axs[2, 0].legend(*axs[0, 0].get_legend_handles_labels(), loc='upper left', fontsize=9, frameon=False, title='left column')
+    else:
+        for ax in axs[:2, 0]: ax.legend(fontsize=7)
+    h, l = axs[seeds.index(cells[0][1]), 1 + rows.index(cells[0][0])].get_legend_handles_labels()
+    fig.legend(h, l, loc='lower center', ncol=len(l), fontsize=9, frameon=False)   # the conditions, alike in every cell's panel
+    for ax in (*axs[-1, 1:], axs[1, 0]): ax.set_xlabel('query position (tokens; 128-wide buckets)\ndotted: L_train')
+    fig.tight_layout(rect=(0, 0.4 / (3.1 * nrow + 0.5), 1, 1))
     return fig
 
 # %% ../nbs/24_length_rise.ipynb #e4c1c3da
