@@ -21,7 +21,7 @@ __all__ = ['ROWS', 'CELLS', 'OUT', 'RUNS', 'RETRAIN', 'EVAL_LENS', 'BUCKET', 'CO
            'swapped_encoding', 'position_nll', 'bucket_means', 'attention_stats', 'check_condition', 'applies',
            'condition_wrap', 'evaluate_condition', 'eval_path', 'run_interventions', 'run_attention_stats',
            'intervention_records', 'ppl_wide', 'rise_table', 'plot_ppl', 'position_table', 'plot_positions',
-           'attention_table', 'plot_attention']
+           'attention_table', 'plot_attention', 'rise_tables']
 
 # %% ../nbs/24_length_rise.ipynb #9769a43f
 def _check_int(name, v, lo):
@@ -365,7 +365,7 @@ def rise_table(out: str | Path = OUT,  # result folder (reads evals/ and retrain
     tab = ppl_wide(out)
     if ref not in tab.columns: raise ValueError(f"ref={ref!r} was not evaluated; choose one of {list(tab.columns)}")
     split = {}
-    for r, s, _ in tab.index:
+    for r, s in dict.fromkeys(k[:2] for k in tab.index):                 # each cell's record once, not once per condition
         f = (Path(out)/'retrain' if split_from is None else Path(split_from))/f'{cell_name(r, s)}.json'
         if f.exists(): split[r, s] = {e['eval_len']: e['ppl'] for e in load_result(f)['data']['evals'] if e['mode'] == 'split'}
     res = pd.DataFrame(index=tab.index)
@@ -505,3 +505,11 @@ def plot_attention(out: str | Path = OUT,  # result folder
 # %% ../nbs/24_length_rise.ipynb #fe6d7c09
 MORE_CELLS = tuple((r, s) for s in (3, 4) for r in ROWS)  # both rows at Table 2's seeds 3 and 4 (checkpoints from its runner, on this page's host)
 MORE = OUT + '/seeds_3_4'  # their intervention results (evals/; their split perplexity is in results/table2_small/)
+
+def rise_tables(out: str | Path = OUT,  # result folder of CELLS (reads evals/ and retrain/)
+                more: str | Path = MORE,  # result folder of MORE_CELLS (reads evals/)
+                table2_out: str | Path = 'results/table2_small',  # Table 2's records of MORE_CELLS (their split perplexity)
+               ):  # `rise_table`'s frame over every seed
+    "`rise_table` of the retrained cells (seeds 0-2) and of the Table 2 runner's cells (seeds 3-4), as one frame."
+    import pandas as pd
+    return pd.concat([rise_table(out), rise_table(more, split_from=table2_out)])
