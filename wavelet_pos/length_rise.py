@@ -21,7 +21,7 @@ __all__ = ['ROWS', 'CELLS', 'OUT', 'RUNS', 'RETRAIN', 'EVAL_LENS', 'BUCKET', 'CO
            'swapped_encoding', 'position_nll', 'bucket_means', 'attention_stats', 'check_condition', 'applies',
            'condition_wrap', 'evaluate_condition', 'eval_path', 'run_interventions', 'run_attention_stats',
            'intervention_records', 'ppl_wide', 'rise_table', 'plot_ppl', 'position_table', 'plot_positions',
-           'attention_table', 'plot_attention', 'rise_tables']
+           'attention_table', 'plot_attention', 'rise_tables', 'position_summary', 'attention_summary']
 
 # %% ../nbs/24_length_rise.ipynb #9769a43f
 def _check_int(name, v, lo):
@@ -340,6 +340,11 @@ def intervention_records(out: str | Path = OUT,  # result folder
             for r in load_results('evals/*.json', out) for e in r['data']['evals']]
 
 # %% ../nbs/24_length_rise.ipynb #51f2912f
+def _seed_major(keys):
+    "The (row, seed, condition) keys whose cell and condition are known, seed-major as `CELLS` and in `CONDITIONS` order."
+    cells = sorted({k[:2] for k in keys}, key=lambda k: (k[1], ROWS.index(k[0]) if k[0] in ROWS else len(ROWS), k[0]))
+    return [(r, s, c) for r, s in cells for c in CONDITIONS if (r, s, c) in keys]
+
 def ppl_wide(out: str | Path = OUT,  # result folder
              relative: bool = False,  # True: percent change against the cell's baseline
             ):  # DataFrame (row, seed, condition) x eval_len
@@ -350,9 +355,7 @@ def ppl_wide(out: str | Path = OUT,  # result folder
     if relative:
         base = tab.xs('baseline', level='condition')
         tab = 100 * (tab / base.reindex(tab.index.droplevel('condition')).values - 1)
-    cells = sorted({k[:2] for k in tab.index}, key=lambda k: (k[1], ROWS.index(k[0]) if k[0] in ROWS else len(ROWS), k[0]))   # seed-major, as CELLS
-    order = [(r, s, c) for r, s in cells for c in CONDITIONS if (r, s, c) in tab.index]
-    return tab.reindex(order)
+    return tab.reindex(_seed_major(set(tab.index)))
 
 # %% ../nbs/24_length_rise.ipynb #797cd245
 def rise_table(out: str | Path = OUT,  # result folder (reads evals/ and retrain/)
@@ -419,7 +422,7 @@ def position_table(out: str | Path = OUT,  # result folder
     for _, r in g.iterrows():
         b = np.asarray(r['buckets'])
         lines[(r['row'], r['seed'], r['condition'])] = {f"{a}-{z - 1}": float(b[a // BUCKET:z // BUCKET].mean()) for a, z in zip(edges, edges[1:])}
-    order = [(r, s, c) for r, s in CELLS for c in CONDITIONS if (r, s, c) in lines]
+    order = _seed_major(set(lines))
     return pd.DataFrame([lines[k] for k in order], index=pd.MultiIndex.from_tuples(order, names=['row', 'seed', 'condition']))
 
 def plot_positions(out: str | Path = OUT,  # result folder
@@ -428,7 +431,7 @@ def plot_positions(out: str | Path = OUT,  # result folder
     "Per 128-position bucket at `eval_len` tokens: every cell's baseline NLL and the far keys' cost (left column), and each intervention's NLL change against its cell's baseline (one panel per cell: a column per row, a line of panels per seed)."
     import matplotlib.pyplot as plt, pandas as pd
     df = pd.DataFrame(intervention_records(out)); g = df[df.eval_len == eval_len]
-    cells = [c for c in CELLS if ((g.row == c[0]) & (g.seed == c[1])).any()]
+    cells = list(dict.fromkeys(k[:2] for k in _seed_major(set(zip(g.row, g.seed, g.condition)))))
     rows, seeds = _cell_grid(cells)
     nrow = max(2, len(seeds))
     fig, axs = plt.subplots(nrow, 1 + len(rows), figsize=(4.2 * (1 + len(rows)), 3.1 * nrow + 0.5), dpi=80, sharex=True, squeeze=False)
@@ -513,3 +516,40 @@ def rise_tables(out: str | Path = OUT,  # result folder of CELLS (reads evals/ a
     "`rise_table` of the retrained cells (seeds 0-2) and of the Table 2 runner's cells (seeds 3-4), as one frame."
     import pandas as pd
     return pd.concat([rise_table(out), rise_table(more, split_from=table2_out)])
+
+# %% ../nbs/24_length_rise.ipynb #f7bd230f
+def position_summary(outs: tuple = (OUT, MORE),  # result folders (each with evals/); a cell is in one of them
+                     eval_len: int = 2048,  # tokens per sequence
+                     edges: tuple = (0, 128, 256, 512, 1024, 2048),  # position buckets, multiples of `BUCKET`
+                    ):  # DataFrame (row, seed) x (baseline / window NLL in the first and last bucket, far-key cost per bucket beyond L_train)
+    "Per cell: the baseline's loss in the first and last position bucket, the windowed loss in the last, and the far keys' cost (baseline - window L_train) in each bucket."
+    import pandas as pd
+    pt = pd.concat([position_table(o, eval_len, edges) for o in outs])
+    if not pt.index.is_unique: raise ValueError(f"outs={outs!r} hold the same (row, seed, condition) more than once")
+    first, last = pt.columns[0], pt.columns[-1]
+    lines = {}
+    for row, seed in dict.fromkeys(k[:2] for k in pt.index):
+        b, w = pt.loc[(row, seed, 'baseline')], pt.loc[(row, seed, 'H3 window L_train')]
+        lines[row, seed] = {f'baseline {first}': b[first], f'baseline {last}': b[last], f'window L_train {last}': w[last],
+                            **{f'far-key cost {c}': b[c] - w[c] for c in pt.columns[1:]}}
+    return pd.DataFrame.from_dict(lines, orient='index').rename_axis(['row', 'seed'])
+
+def attention_summary(outs: tuple = (OUT, MORE),  # result folders (each with attention.json); a cell is in one of them
+                      layer: int = 1,  # the layer (0-based)
+                      early: str = '64-127',  # position bucket (a column of `attention_table`) just below L_train
+                      late: str = '1024-2047',  # position bucket far beyond it
+                     ):  # DataFrame (row, seed) x (entropy early and late, far mass late per condition)
+    "Per cell, in one layer (mean over its heads): the baseline's attention entropy in an early and a late position bucket, and the far mass in the late one under each measured condition (NaN where it does not apply)."
+    import pandas as pd
+    ent = pd.concat([attention_table(o, 'entropy') for o in outs]); far = pd.concat([attention_table(o, 'far_mass') for o in outs])
+    n_layers = len(ent.index.unique('layer'))
+    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < n_layers: raise ValueError(f"layer={layer!r} is invalid; choose one of {list(range(n_layers))}")
+    for name, b in (('early', early), ('late', late)):
+        if b not in ent.columns: raise ValueError(f"{name}={b!r} is not a position bucket; choose one of {list(ent.columns)}")
+    e, f = ent.xs(layer, level='layer'), far.xs(layer, level='layer')
+    if not e.index.is_unique: raise ValueError(f"outs={outs!r} hold the same (row, seed, condition) more than once")
+    lines = {}
+    for row, seed in dict.fromkeys(k[:2] for k in _seed_major(set(e.index))):
+        lines[row, seed] = {f'entropy {early}': e.loc[(row, seed, 'baseline'), early], f'entropy {late}': e.loc[(row, seed, 'baseline'), late],
+                            **{f'far mass {late}, {c}': f.loc[(row, seed, c), late] if (row, seed, c) in f.index else float('nan') for c in STATS_CONDITIONS}}
+    return pd.DataFrame.from_dict(lines, orient='index').rename_axis(['row', 'seed'])
