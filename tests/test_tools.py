@@ -35,6 +35,10 @@ def test_execute_nb_merges_split_streams():
     img = {'output_type': 'display_data', 'data': {}, 'metadata': {}}
     got = merge_streams([st('stdout', 'a\n'), st('stdout', '\n'), st('stderr', 'w'), st('stderr', '!'), img, st('stdout', 'b')])
     assert got == [st('stdout', 'a\n\n'), st('stderr', 'w!'), img, st('stdout', 'b')]
+    import nbformat                                                         # as the kernel gives them: NotebookNodes, which nbformat.write reads by attribute
+    cell = nbformat.v4.new_code_cell('x')
+    cell.outputs = merge_streams([nbformat.from_dict(st('stdout', 'a')), nbformat.from_dict(st('stdout', 'b'))])
+    assert json.loads(nbformat.writes(nbformat.v4.new_notebook(cells=[cell])))['cells'][0]['outputs'][0]['text'] == ['ab']
 
 
 def test_gpu_session_rehearsal(tmp_path):

@@ -16,7 +16,7 @@ def merge_streams(outputs: list) -> list:
     out = []
     for o in outputs:
         if out and o.get('output_type') == 'stream' and out[-1].get('output_type') == 'stream' and out[-1]['name'] == o['name']:
-            out[-1] = {**out[-1], 'text': out[-1]['text'] + o['text']}
+            out[-1] = nbformat.from_dict({**out[-1], 'text': out[-1]['text'] + o['text']})   # a NotebookNode, as nbformat.write expects
         else: out.append(o)
     return out
 
