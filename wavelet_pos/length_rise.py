@@ -340,10 +340,13 @@ def intervention_records(out: str | Path = OUT,  # result folder
             for r in load_results('evals/*.json', out) for e in r['data']['evals']]
 
 # %% ../nbs/24_length_rise.ipynb #51f2912f
+def _cells_in_order(cells):
+    "The distinct (row, seed) of `cells`, seed-major as `CELLS` (rows in `ROWS` order, any other row after them)."
+    return sorted(set(cells), key=lambda k: (k[1], ROWS.index(k[0]) if k[0] in ROWS else len(ROWS), k[0]))
+
 def _seed_major(keys):
-    "The (row, seed, condition) keys whose cell and condition are known, seed-major as `CELLS` and in `CONDITIONS` order."
-    cells = sorted({k[:2] for k in keys}, key=lambda k: (k[1], ROWS.index(k[0]) if k[0] in ROWS else len(ROWS), k[0]))
-    return [(r, s, c) for r, s in cells for c in CONDITIONS if (r, s, c) in keys]
+    "The (row, seed, condition) keys whose condition is known, cells as `_cells_in_order` and conditions in `CONDITIONS` order."
+    return [(r, s, c) for r, s in _cells_in_order(k[:2] for k in keys) for c in CONDITIONS if (r, s, c) in keys]
 
 def ppl_wide(out: str | Path = OUT,  # result folder
              relative: bool = False,  # True: percent change against the cell's baseline
@@ -390,7 +393,7 @@ def plot_ppl(out: str | Path = OUT,  # result folder
     "Perplexity against evaluation length, one panel per trained cell, one line per condition."
     import matplotlib.pyplot as plt, pandas as pd
     df = pd.DataFrame(intervention_records(out))
-    cells = [c for c in CELLS if ((df.row == c[0]) & (df.seed == c[1])).any()]
+    cells = _cells_in_order(zip(df.row, df.seed))
     rows, seeds = _cell_grid(cells); nrow, ncol = len(seeds), len(rows)   # one column per row of the table, one line of panels per seed
     fig, axs = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.6 * nrow + 0.4), dpi=90, squeeze=False)
     for ax in axs.flat: ax.set_visible(False)
@@ -431,7 +434,7 @@ def plot_positions(out: str | Path = OUT,  # result folder
     "Per 128-position bucket at `eval_len` tokens: every cell's baseline NLL and the far keys' cost (left column), and each intervention's NLL change against its cell's baseline (one panel per cell: a column per row, a line of panels per seed)."
     import matplotlib.pyplot as plt, pandas as pd
     df = pd.DataFrame(intervention_records(out)); g = df[df.eval_len == eval_len]
-    cells = list(dict.fromkeys(k[:2] for k in _seed_major(set(zip(g.row, g.seed, g.condition)))))
+    cells = _cells_in_order(zip(g.row, g.seed))
     rows, seeds = _cell_grid(cells)
     nrow = max(2, len(seeds))
     fig, axs = plt.subplots(nrow, 1 + len(rows), figsize=(4.2 * (1 + len(rows)), 3.1 * nrow + 0.5), dpi=80, sharex=True, squeeze=False)
@@ -528,7 +531,7 @@ def position_summary(outs: tuple = (OUT, MORE),  # result folders (each with eva
     if not pt.index.is_unique: raise ValueError(f"outs={outs!r} hold the same (row, seed, condition) more than once")
     first, last = pt.columns[0], pt.columns[-1]
     lines = {}
-    for row, seed in dict.fromkeys(k[:2] for k in pt.index):
+    for row, seed in _cells_in_order(k[:2] for k in pt.index):
         b, w = pt.loc[(row, seed, 'baseline')], pt.loc[(row, seed, 'H3 window L_train')]
         lines[row, seed] = {f'baseline {first}': b[first], f'baseline {last}': b[last], f'window L_train {last}': w[last],
                             **{f'far-key cost {c}': b[c] - w[c] for c in pt.columns[1:]}}
@@ -549,7 +552,7 @@ def attention_summary(outs: tuple = (OUT, MORE),  # result folders (each with at
     e, f = ent.xs(layer, level='layer'), far.xs(layer, level='layer')
     if not e.index.is_unique: raise ValueError(f"outs={outs!r} hold the same (row, seed, condition) more than once")
     lines = {}
-    for row, seed in dict.fromkeys(k[:2] for k in _seed_major(set(e.index))):
+    for row, seed in _cells_in_order(k[:2] for k in e.index):
         lines[row, seed] = {f'entropy {early}': e.loc[(row, seed, 'baseline'), early], f'entropy {late}': e.loc[(row, seed, 'baseline'), late],
                             **{f'far mass {late}, {c}': f.loc[(row, seed, c), late] if (row, seed, c) in f.index else float('nan') for c in STATS_CONDITIONS}}
     return pd.DataFrame.from_dict(lines, orient='index').rename_axis(['row', 'seed'])
