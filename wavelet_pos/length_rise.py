@@ -17,9 +17,9 @@ from .provenance import save_result, load_result, load_results
 
 # %% auto #0
 __all__ = ['ROWS', 'CELLS', 'OUT', 'RUNS', 'RETRAIN', 'EVAL_LENS', 'BUCKET', 'CONDITIONS', 'LOG_EDGES', 'STATS_CONDITIONS',
-           'MORE_CELLS', 'MORE', 'Delegate', 'log_n_factor', 'LogNScaled', 'ClippedTable', 'SlidingWindow',
-           'swapped_encoding', 'position_nll', 'bucket_means', 'attention_stats', 'check_condition', 'applies',
-           'condition_wrap', 'evaluate_condition', 'eval_path', 'run_interventions', 'run_attention_stats',
+           'MORE_CELLS', 'MORE', 'NotApplicable', 'Delegate', 'log_n_factor', 'LogNScaled', 'ClippedTable',
+           'SlidingWindow', 'swapped_encoding', 'position_nll', 'bucket_means', 'attention_stats', 'check_condition',
+           'applies', 'condition_wrap', 'evaluate_condition', 'eval_path', 'run_interventions', 'run_attention_stats',
            'intervention_records', 'ppl_wide', 'rise_table', 'plot_ppl', 'position_table', 'plot_positions',
            'attention_table', 'plot_attention', 'rise_tables', 'position_summary', 'attention_summary']
 
@@ -27,6 +27,9 @@ __all__ = ['ROWS', 'CELLS', 'OUT', 'RUNS', 'RETRAIN', 'EVAL_LENS', 'BUCKET', 'CO
 def _check_int(name, v, lo):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
         raise ValueError(f"{name}={v!r} is invalid; it must be an integer >= {lo}")
+
+class NotApplicable(ValueError):
+    "Raised by a wrapper whose base encoding lacks what the wrapper changes (e.g. a position table to cut)."
 
 class Delegate(PositionalEncoding):
     "An encoding that behaves exactly like `base` (every hook, `support`, `dim_support`); subclasses change one hook."
@@ -73,7 +76,7 @@ class ClippedTable(Delegate):
                  max_distance: int,  # largest |m-n| whose position vector is kept (L_train - 1: only trained distances)
                 ):
         super().__init__(base)
-        if not base.has_rel: raise ValueError(f"base={type(base).__name__} has no rel_table to cut; use an encoding with a content-to-position term")
+        if not base.has_rel: raise NotApplicable(f"base={type(base).__name__} has no rel_table to cut; use an encoding with a content-to-position term")
         _check_int('max_distance', max_distance, 0); self.max_distance = int(max_distance)
         self.support = self.max_distance if base.support is None else min(base.support, self.max_distance)
         self.dim_support = None if base.dim_support is None else tuple(min(s, self.max_distance) for s in base.dim_support)
@@ -191,33 +194,40 @@ OUT, RUNS = 'results/length_rise', 'runs/table2_small'  # result folder (committ
 RETRAIN = OUT + '/retrain'  # where the retrained cells' own records go (training + the preset's evaluation)
 EVAL_LENS = (128, 256, 512, 1024, 2048)  # the lengths of Table 2, small (1x..16x L_train)
 BUCKET = 128  # width of the per-position loss buckets that are saved (tokens)
-CONDITIONS: dict = {  # name -> (trained encoding, L_train) -> evaluated encoding; None: the trained model as is
+CONDITIONS: dict = {  # name -> (trained encoding, L_train, eval_len) -> evaluated encoding; None: the trained model as is
     'baseline': None,
-    'H1 log-n scaling': lambda e, L: LogNScaled(e, L),
-    'H2 table cut at L_train': lambda e, L: ClippedTable(e, L - 1),
-    'H3 window L_train': lambda e, L: SlidingWindow(e, L),
-    'H3 window 4 L_train': lambda e, L: SlidingWindow(e, 4 * L),
+    'H1 log-n scaling': lambda e, L, n: LogNScaled(e, L),
+    'H2 table cut at L_train': lambda e, L, n: ClippedTable(e, L - 1),
+    'H3 window L_train': lambda e, L, n: SlidingWindow(e, L),
+    'H3 window 4 L_train': lambda e, L, n: SlidingWindow(e, 4 * L),
 }
 
-def check_condition(condition: str,  # a key of `CONDITIONS`
+def check_condition(condition: str,  # a key of `registry`
+                    registry: dict = CONDITIONS,  # name -> wrapper factory, as `CONDITIONS`
                    ):
-    "Raise a ValueError naming `condition` and the allowed names if it is not one of `CONDITIONS`."
-    if condition not in CONDITIONS: raise ValueError(f"condition={condition!r} is unknown; choose one of {list(CONDITIONS)}")
+    "Raise a ValueError naming `condition` and the allowed names if it is not one of `registry`."
+    if condition not in registry: raise ValueError(f"condition={condition!r} is unknown; choose one of {list(registry)}")
 
-def applies(condition: str,  # a key of `CONDITIONS`
+def applies(condition: str,  # a key of `registry`
             encoding: PositionalEncoding,  # the trained encoding
+            registry: dict = CONDITIONS,  # name -> wrapper factory, as `CONDITIONS`
            ) -> bool:  # whether the intervention is defined for this encoding
-    "H2 needs a content-to-position table; the others apply to every encoding."
-    check_condition(condition)
-    return encoding.has_rel or condition != 'H2 table cut at L_train'
+    "Whether the condition's wrapper can be built on `encoding` (a wrapper raises `NotApplicable` when its base lacks what it changes)."
+    check_condition(condition, registry)
+    if registry[condition] is None: return True
+    try: registry[condition](encoding, 2, 2)
+    except NotApplicable: return False
+    return True
 
-def condition_wrap(condition: str,  # a key of `CONDITIONS`
+def condition_wrap(condition: str,  # a key of `registry`
                    train_len: int,  # L_train
+                   eval_len: int,  # the length evaluated (a condition may depend on it, e.g. an interpolation factor)
+                   registry: dict = CONDITIONS,  # name -> wrapper factory, as `CONDITIONS`
                   ) -> Callable | None:  # the `wrap` argument of `swapped_encoding`
-    "The encoding wrapper of one condition."
-    check_condition(condition); _check_int('train_len', train_len, 2)
-    f = CONDITIONS[condition]
-    return None if f is None else (lambda e: f(e, train_len))
+    "The encoding wrapper of one condition at one evaluation length."
+    check_condition(condition, registry); _check_int('train_len', train_len, 2); _check_int('eval_len', eval_len, 1)
+    f = registry[condition]
+    return None if f is None else (lambda e: f(e, train_len, eval_len))
 
 # %% ../nbs/24_length_rise.ipynb #ebfbd84f
 def evaluate_condition(model,  # a trained `TransformerLM`
@@ -229,59 +239,62 @@ def evaluate_condition(model,  # a trained `TransformerLM`
                        seed: int = 0,  # their starts (Table 2, small, uses the cell's seed)
                        bucket: int = BUCKET,  # width of the saved position buckets
                        bos: int | None = None,  # as `perplexity`
+                       registry: dict = CONDITIONS,  # name -> wrapper factory, as `CONDITIONS`
                       ) -> list[dict]:  # per length: eval_len, ppl, nll, buckets (mean NLL per `bucket` positions), seconds
     "Whole-sequence perplexity and per-position loss of `model` under one intervention."
     _check_int('bucket', bucket, 1)
     bad = [L for L in eval_lens if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 1 or L % bucket]
     if bad: raise ValueError(f"eval_lens={eval_lens!r} has {bad}; each must be a positive multiple of bucket={bucket}")
     out = []
-    with swapped_encoding(model, condition_wrap(condition, train_len)):
-        for L in eval_lens:
-            t0 = time.time()
+    for L in eval_lens:
+        t0 = time.time()
+        with swapped_encoding(model, condition_wrap(condition, train_len, int(L), registry)):
             pn = position_nll(model, stream, L, n_samples=n_samples, seed=seed, bos=bos)
-            out.append(dict(eval_len=int(L), ppl=math.exp(float(pn.mean())), nll=float(pn.mean()),
-                            buckets=bucket_means(pn, range(0, L + 1, bucket)), seconds=time.time() - t0))
+        out.append(dict(eval_len=int(L), ppl=math.exp(float(pn.mean())), nll=float(pn.mean()),
+                        buckets=bucket_means(pn, range(0, L + 1, bucket)), seconds=time.time() - t0))
     return out
 
 def eval_path(out: str | Path,  # result folder
               row: str,  # a row of `ROWS`
               seed: int,  # the cell's seed
-              condition: str,  # a key of `CONDITIONS`
+              condition: str,  # a key of `registry`
+              registry: dict = CONDITIONS,  # name -> wrapper factory, as `CONDITIONS`
              ) -> Path:  # out/evals/<cell>__<condition>.json
     "The result file of one (cell, condition)."
     from wavelet_pos.experiments import cell_name, slug
-    check_condition(condition)
+    check_condition(condition, registry)
     return Path(out)/'evals'/f"{cell_name(row, seed)}__{slug(condition)}.json"
 
 def run_interventions(cells: tuple = CELLS,  # (row of TABLE2_SMALL, seed) of the trained cells to evaluate
-                      conditions: tuple | None = None,  # keys of `CONDITIONS` (default: all that apply)
+                      conditions: tuple | None = None,  # keys of `registry` (default: all that apply)
                       out: str | Path = OUT,  # result folder
                       runs: str | Path = RUNS,  # checkpoint folder of TABLE2_SMALL's cells
                       eval_lens: tuple = EVAL_LENS,  # lengths
                       n_samples: int = 100,  # sequences per length
+                      registry: dict = CONDITIONS,  # name -> wrapper factory, as `CONDITIONS`
                      ) -> list[dict]:  # one summary per (row, condition): ppl per length and the seconds it took
     "Evaluate every (trained cell, condition) that has no result file yet, and save each."
     from wavelet_pos.long_code import TABLE2_SMALL
     from wavelet_pos.gpu_runs import preset_streams, check_row
     from wavelet_pos.experiments import cell_name
     from wavelet_pos.train import load_model
-    conds = list(CONDITIONS) if conditions is None else list(conditions)
-    for c in conds: check_condition(c)
+    conds = list(registry) if conditions is None else list(conditions)
+    for c in conds: check_condition(c, registry)
     for r, _ in cells: check_row(TABLE2_SMALL, r)
     streams, summary = None, []
     for row, seed in cells:
         ckpt = Path(runs)/cell_name(row, seed)
         model = None
         for c in conds:
-            path = eval_path(out, row, seed, c)
+            path = eval_path(out, row, seed, c, registry)
             if not path.exists():
                 if model is None:
                     if not ckpt.exists(): raise FileNotFoundError(f"no checkpoint {str(ckpt)!r}; train it first with run_preset(TABLE2_SMALL, rows=[{row!r}], seeds=({seed},), runs={str(runs)!r})")
                     model = load_model(ckpt).eval()
-                if not applies(c, model.blocks[0].attn.encoding): continue
+                if not applies(c, model.blocks[0].attn.encoding, registry): continue
                 streams = streams or preset_streams(TABLE2_SMALL)
                 t0 = time.time()
-                ev = evaluate_condition(model, streams['valid'], c, TABLE2_SMALL.train_len, eval_lens, n_samples, seed, bos=streams['bos'])
+                ev = evaluate_condition(model, streams['valid'], c, TABLE2_SMALL.train_len, eval_lens, n_samples, seed, bos=streams['bos'], registry=registry)
                 save_result(path, dict(row=row, seed=seed, condition=c, evals=ev),
                             config=dict(preset=TABLE2_SMALL.name, checkpoint=str(ckpt), train_len=TABLE2_SMALL.train_len,
                                         eval_lens=list(eval_lens), n_samples=n_samples, bucket=BUCKET, mode='full'),
@@ -321,7 +334,7 @@ def run_attention_stats(cells: tuple = CELLS,  # (row of TABLE2_SMALL, seed) of 
         model = load_model(Path(runs)/cell_name(row, seed)).eval()
         for c in conditions:
             if not applies(c, model.blocks[0].attn.encoding): continue
-            with swapped_encoding(model, condition_wrap(c, L0)):
+            with swapped_encoding(model, condition_wrap(c, L0, eval_len)):
                 st = [attention_stats(model, x[int(o):int(o) + eval_len][None], L0) for o in offs]
             for key in ('entropy', 'far_mass'):
                 v = torch.stack([s[key] for s in st]).mean(0)                          # (layers, H, L)
@@ -344,12 +357,13 @@ def _cells_in_order(cells):
     "The distinct (row, seed) of `cells`, seed-major as `CELLS` (rows in `ROWS` order, any other row after them)."
     return sorted(set(cells), key=lambda k: (k[1], ROWS.index(k[0]) if k[0] in ROWS else len(ROWS), k[0]))
 
-def _seed_major(keys):
-    "The (row, seed, condition) keys whose condition is known, cells as `_cells_in_order` and conditions in `CONDITIONS` order."
-    return [(r, s, c) for r, s in _cells_in_order(k[:2] for k in keys) for c in CONDITIONS if (r, s, c) in keys]
+def _seed_major(keys, registry=CONDITIONS):
+    "The (row, seed, condition) keys whose condition is in `registry`, cells as `_cells_in_order` and conditions in `registry` order."
+    return [(r, s, c) for r, s in _cells_in_order(k[:2] for k in keys) for c in registry if (r, s, c) in keys]
 
 def ppl_wide(out: str | Path = OUT,  # result folder
              relative: bool = False,  # True: percent change against the cell's baseline
+             registry: dict = CONDITIONS,  # the conditions shown, in this order (as `CONDITIONS`)
             ):  # DataFrame (row, seed, condition) x eval_len
     "Perplexity (or its change against the baseline) of every (cell, condition) per length."
     import pandas as pd
@@ -358,7 +372,7 @@ def ppl_wide(out: str | Path = OUT,  # result folder
     if relative:
         base = tab.xs('baseline', level='condition')
         tab = 100 * (tab / base.reindex(tab.index.droplevel('condition')).values - 1)
-    return tab.reindex(_seed_major(set(tab.index)))
+    return tab.reindex(_seed_major(set(tab.index), registry))
 
 # %% ../nbs/24_length_rise.ipynb #797cd245
 def rise_table(out: str | Path = OUT,  # result folder (reads evals/ and retrain/)
@@ -414,6 +428,7 @@ def plot_ppl(out: str | Path = OUT,  # result folder
 def position_table(out: str | Path = OUT,  # result folder
                    eval_len: int = 2048,  # which length's per-position loss
                    edges: tuple = (0, 128, 256, 512, 1024, 2048),  # position buckets, multiples of `BUCKET`
+                   registry: dict = CONDITIONS,  # the conditions shown, in this order (as `CONDITIONS`)
                   ):  # DataFrame (row, seed, condition) x bucket: mean NLL (nats)
     "Mean NLL per query-position bucket for whole sequences of `eval_len` tokens."
     import pandas as pd
@@ -425,7 +440,7 @@ def position_table(out: str | Path = OUT,  # result folder
     for _, r in g.iterrows():
         b = np.asarray(r['buckets'])
         lines[(r['row'], r['seed'], r['condition'])] = {f"{a}-{z - 1}": float(b[a // BUCKET:z // BUCKET].mean()) for a, z in zip(edges, edges[1:])}
-    order = _seed_major(set(lines))
+    order = _seed_major(set(lines), registry)
     return pd.DataFrame([lines[k] for k in order], index=pd.MultiIndex.from_tuples(order, names=['row', 'seed', 'condition']))
 
 def plot_positions(out: str | Path = OUT,  # result folder
