@@ -18,10 +18,11 @@ from .provenance import save_result, load_result, load_results
 # %% auto #0
 __all__ = ['ROWS', 'CELLS', 'OUT', 'RUNS', 'RETRAIN', 'EVAL_LENS', 'BUCKET', 'CONDITIONS', 'LOG_EDGES', 'STATS_CONDITIONS',
            'MORE_CELLS', 'MORE', 'NotApplicable', 'Delegate', 'log_n_factor', 'LogNScaled', 'ClippedTable',
-           'SlidingWindow', 'swapped_encoding', 'position_nll', 'bucket_means', 'attention_stats', 'check_condition',
-           'applies', 'condition_wrap', 'evaluate_condition', 'eval_path', 'run_interventions', 'run_attention_stats',
-           'intervention_records', 'ppl_wide', 'rise_table', 'plot_ppl', 'position_table', 'plot_positions',
-           'attention_table', 'plot_attention', 'rise_tables', 'position_summary', 'attention_summary']
+           'SlidingWindow', 'wrap_encodings', 'swapped_encoding', 'position_nll', 'bucket_means', 'attention_stats',
+           'check_condition', 'applies', 'condition_wrap', 'evaluate_condition', 'eval_path', 'run_interventions',
+           'run_attention_stats', 'intervention_records', 'ppl_wide', 'rise_table', 'plot_ppl', 'position_table',
+           'plot_positions', 'attention_table', 'plot_attention', 'rise_tables', 'position_summary',
+           'attention_summary']
 
 # %% ../nbs/24_length_rise.ipynb #9769a43f
 def _check_int(name, v, lo):
@@ -105,18 +106,26 @@ class SlidingWindow(Delegate):
     def extra_repr(self): return f"window={self.window}"
 
 # %% ../nbs/24_length_rise.ipynb #b21df0dd
+def wrap_encodings(model,  # a `TransformerLM` (its `blocks[i].attn.encoding` are replaced)
+                   wrap: Callable,  # old encoding -> new encoding, e.g. `lambda e: SlidingWindow(e, 128)`
+                  ) -> list:  # the encodings replaced, one per block
+    "Make every attention layer use `wrap(its encoding)`, one wrapper per distinct encoding (for good: see `swapped_encoding` for a `with` block)."
+    if not callable(wrap): raise ValueError(f"wrap={wrap!r} is invalid; it must be a callable taking the old encoding")
+    old, new = [b.attn.encoding for b in model.blocks], {}
+    for b, e in zip(model.blocks, old):
+        if id(e) not in new: new[id(e)] = wrap(e)
+        b.attn.encoding = new[id(e)]
+    return old
+
 @contextmanager
 def swapped_encoding(model,  # a `TransformerLM` (its `blocks[i].attn.encoding` are replaced)
                      wrap: Callable | None,  # old encoding -> new encoding, e.g. `lambda e: SlidingWindow(e, 128)`; None: no change
                     ):
     "Within the `with` block every attention layer uses `wrap(its encoding)`; the originals come back afterwards."
     if wrap is not None and not callable(wrap): raise ValueError(f"wrap={wrap!r} is invalid; it must be None or a callable taking the old encoding")
-    old, new = [b.attn.encoding for b in model.blocks], {}
+    old = [b.attn.encoding for b in model.blocks]
     try:
-        if wrap is not None:
-            for b, e in zip(model.blocks, old):
-                if id(e) not in new: new[id(e)] = wrap(e)
-                b.attn.encoding = new[id(e)]
+        if wrap is not None: wrap_encodings(model, wrap)
         yield model
     finally:
         for b, e in zip(model.blocks, old): b.attn.encoding = e

@@ -182,6 +182,8 @@ def train(model_cfg: ModelConfig,  # the model to build (see `get_config`)
           resume: bool = True,  # continue from `out_dir/checkpoint.pt` when it exists
           callback: Callable | None = None,  # called as callback(step, loss, model) after every step
           time_budget_s: float | None = None,  # stop (checkpointed) after the first step that ends this many seconds into this call
+          init_from: str | Path | None = None,  # fine-tuning: a checkpoint (file or run folder) whose weights start a fresh run; its model config must be `model_cfg`
+          prepare: Callable | None = None,  # called as prepare(model) once the model is built (and initialised), before the optimizer, fresh or resumed; e.g. to wrap its encodings
          ) -> dict:  # summary: final losses, perplexity, parameters, wall time, paths (also in result.json); `finished` False after a budget stop
     "Train a `TransformerLM`; checkpoints and resumes exactly; can run in time-boxed chunks."
     cfg, out = train_cfg, Path(train_cfg.out_dir)
@@ -192,6 +194,12 @@ def train(model_cfg: ModelConfig,  # the model to build (see `get_config`)
         raise ValueError(f"train_stream has id {int(train_stream.max())} >= vocab_size={model_cfg.vocab_size}")
     seed_everything(cfg.seed)
     model = TransformerLM(model_cfg).to(dev)
+    if init_from is not None:
+        init = load_checkpoint(init_from)
+        if init['model_cfg'] != model_cfg.to_dict():
+            raise CheckpointError(f"init_from={str(init_from)!r} was made with a different model config; pass its own (ModelConfig(**load_checkpoint(init_from)['model_cfg']))")
+        if not (resume and ckpt_path.exists()): model.load_state_dict(init['model'])   # a resumed fine-tune restores its own weights below
+    if prepare is not None: prepare(model)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)],
@@ -257,7 +265,7 @@ def train(model_cfg: ModelConfig,  # the model to build (see `get_config`)
     tail = losses[-max(1, len(losses) // 10):]
     res.update(final_train_loss=sum(tail) / len(tail), final_valid_loss=last_valid,
                valid_ppl=None if last_valid is None else math.exp(last_valid), n_params=model.n_params())
-    save_result(out / 'result.json', res, config=dict(model=model_cfg.to_dict(), train=cfg.to_dict()),
+    save_result(out / 'result.json', res, config=dict(model=model_cfg.to_dict(), train=cfg.to_dict(), **({} if init_from is None else dict(init_from=str(init_from)))),
                 seed=cfg.seed, wall_time=wall)
     return res
 
