@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .positions import PositionalEncoding, RoPE, WaveletRPE, rope_angles, apply_rope
-from .length_rise import Delegate, NotApplicable, LogNScaled, _check_int, ROWS, CELLS, MORE_CELLS, RUNS, EVAL_LENS, intervention_records, ppl_wide
+from .length_rise import Delegate, NotApplicable, LogNScaled, _check_int, ROWS, CELLS, MORE_CELLS, RUNS, intervention_records, ppl_wide
 from .provenance import load_result
 
 # %% auto #0
@@ -86,13 +86,13 @@ INTERPOLATIONS: dict = {  # name -> (trained encoding, L_train, eval_len) -> eva
 FT_LEN, FT_STEPS, FT_LR = 512, 150, 5e-4  # fine-tuning length (4 x L_train), steps, peak learning rate (pretraining: 2e-3)
 FT_LONG_STEPS = 600  # the longer fine-tune: as many tokens as pretraining
 FT_OUT, FT_RUNS = OUT + '/finetune', 'runs/interpolation_ft'  # results (evals/, train/) and fine-tuned checkpoints (<condition>/<cell>/)
-FINETUNES: dict = {  # name -> (trained encoding, L_train, length) -> encoding fine-tuned and evaluated with, as `INTERPOLATIONS`
-    'FT at 4 L_train': None,
-    'PI + FT at 4 L_train': lambda e, L, n: Interpolated(e, max(FT_LEN / L, stretch(L, n)), 'pi'),
-    'FT at 4 L_train, 600 steps': None,
-    'PI + FT at 4 L_train, 600 steps': lambda e, L, n: Interpolated(e, max(FT_LEN / L, stretch(L, n)), 'pi'),
-}
-FT_STEPS_OF = {c: FT_LONG_STEPS if c.endswith(f', {FT_LONG_STEPS} steps') else FT_STEPS for c in FINETUNES}  # each fine-tune's budget (optimizer steps)
+def _pi_ft(e, L, n): return Interpolated(e, max(FT_LEN / L, stretch(L, n)), 'pi')   # PI at s = 4 while fine-tuning, s >= 4 after
+
+FINETUNES: dict = {}  # name -> (trained encoding, L_train, length) -> encoding fine-tuned and evaluated with, as `INTERPOLATIONS`
+FT_STEPS_OF: dict = {}  # name -> that fine-tune's budget (optimizer steps)
+for _steps, _suffix in ((FT_STEPS, ''), (FT_LONG_STEPS, f', {FT_LONG_STEPS} steps')):
+    for _name, _wrap in (('FT at 4 L_train', None), ('PI + FT at 4 L_train', _pi_ft)):
+        FINETUNES[_name + _suffix], FT_STEPS_OF[_name + _suffix] = _wrap, _steps
 
 def finetune_cell(row: str,  # a row of Table 2, small (`ROWS`)
                   seed: int,  # the cell's seed (also the fine-tune's batch order)
