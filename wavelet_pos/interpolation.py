@@ -162,6 +162,7 @@ INTERPOLATIONS: dict = {  # name -> (trained encoding, L_train, eval_len) -> eva
     'by parts, cut at L_train': lambda e, L, n: _by_parts(e, L, n, (1, 1)),
     'PI, first 16 positions kept': lambda e, L, n: _keep_initial(e, L, n, 16),
     'PI, first 64 positions kept': lambda e, L, n: _keep_initial(e, L, n, 64),
+    'PI, first 64 kept + log-n scaling': lambda e, L, n: LogNScaled(_keep_initial(e, L, n, 64), L),
 }
 
 # %% ../nbs/25_interpolation.ipynb #f63eeef6
@@ -259,7 +260,7 @@ def interpolation_table(outs: tuple = (OUT, FT_OUT),  # result folders, as `inte
 GROUPS: dict = {  # panel -> the conditions it draws (each beside the baseline): one family of methods per row of the figure
     'PI and NTK-aware scaling': ('PI', 'NTK', 'NTK + log-n scaling'),
     'YaRN: by parts, and its temperature': ('by parts (YaRN ramp)', 'YaRN', 'by parts, cut at L_train'),
-    "first positions kept (LongRoPE's n̂)": ('PI', 'PI, first 16 positions kept', 'PI, first 64 positions kept'),
+    "first positions kept (LongRoPE's n̂)": ('PI', 'PI, first 16 positions kept', 'PI, first 64 positions kept', 'PI, first 64 kept + log-n scaling'),
     'fine-tuned at 4 L_train': tuple(FINETUNES),
 }
 
