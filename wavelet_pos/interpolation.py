@@ -22,9 +22,10 @@ __all__ = ['METHODS', 'YARN_RAMP', 'OUT', 'INTERPOLATIONS', 'FT_LEN', 'FT_STEPS'
 METHODS = ('pi', 'ntk', 'by-parts')  # 'pi': every position divided by s (Chen et al., 2023); 'ntk': geometric, 1 at the finest to s at the coarsest (bloc97, 2023); 'by-parts': YaRN's ramp on each one's wavelength (Peng et al., 2024)
 YARN_RAMP = (1.0, 32.0)  # YaRN's (alpha, beta) for LLaMA: interpolate fully below alpha periods per L_train, not at all above beta
 
-def _check_stretch(s):
-    if isinstance(s, bool) or not isinstance(s, (int, float, np.integer, np.floating)) or not (math.isfinite(s) and s >= 1):
-        raise ValueError(f"s={s!r} is invalid; it must be a finite number >= 1")
+def _check_real(name, v, lo, strict=False):
+    "`v` is a finite real number >= `lo` (> `lo` if `strict`), or a ValueError naming `name`."
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (math.isfinite(v) and (v > lo if strict else v >= lo)):
+        raise ValueError(f"{name}={v!r} is invalid; it must be a finite number {'>' if strict else '>='} {lo:g}")
 
 def interpolation_factors(n: int,  # how many: RoPE's d/2 frequencies (highest first) or the wavelet's scales (finest first) or columns
                           s: float,  # the stretch, a finite number >= 1 (L / L_train)
@@ -33,7 +34,7 @@ def interpolation_factors(n: int,  # how many: RoPE's d/2 frequencies (highest f
                           ramp: tuple = YARN_RAMP,  # 'by-parts' only: (alpha, beta), 0 < alpha <= beta; alpha == beta: a step at alpha
                          ) -> torch.Tensor:  # (n,) float64: positions seen by frequency / scale k are divided by factor k
     "The divisor of each frequency or scale: s for all ('pi'), s**(k/(n-1)) ('ntk'; s when n is 1), or YaRN's blend 1/((1-g)/s + g) of its ramp g ('by-parts')."
-    _check_int('n', n, 1); _check_stretch(s)
+    _check_int('n', n, 1); _check_real('s', s, 1)
     if method not in METHODS: raise ValueError(f"method={method!r} is unknown; choose one of {list(METHODS)}")
     if method == 'by-parts':
         if ratios is None or tuple(torch.as_tensor(ratios).shape) != (n,): raise ValueError(f"ratios={ratios!r} is invalid; 'by-parts' needs one L_train / wavelength per item, shape ({n},)")
@@ -53,6 +54,10 @@ def wavelengths(enc: PositionalEncoding,  # a `RoPE` or a `WaveletRPE` with a kn
     if not isinstance(enc, WaveletRPE): raise NotApplicable(f"enc={type(enc).__name__} is neither RoPE nor WaveletRPE; only those have a wavelength per frequency or column")
     if enc.dim_support is None: raise ValueError(f"enc={enc!r} has no dim_support (a wavelet without compact support); its windows have no length")
     return torch.tensor(enc.dim_support, dtype=torch.float64) + 1
+
+def _rotate_rope(rope: RoPE, q, k, q_pos, k_pos, angles):
+    "`rope`'s rotation of q and k with `angles(positions)` (L, d/2) in place of its own."
+    return apply_rope(q, angles(q_pos), rope.pairing), apply_rope(k, angles(k_pos), rope.pairing)
 
 class Interpolated(Delegate):
     "Position interpolation of a `RoPE` or `WaveletRPE`: the positions each frequency, scale or column sees are divided by its `interpolation_factors`."
@@ -80,8 +85,7 @@ class Interpolated(Delegate):
     def rotate(self, q, k, q_pos, k_pos):
         if not isinstance(self.base, RoPE): return self.base.rotate(q, k, q_pos, k_pos)
         b = self.base
-        ang = lambda p: rope_angles(p, b.head_dim, b.theta) / self.f.to(p.device)[None]
-        return apply_rope(q, ang(q_pos), b.pairing), apply_rope(k, ang(k_pos), b.pairing)
+        return _rotate_rope(b, q, k, q_pos, k_pos, lambda p: rope_angles(p, b.head_dim, b.theta) / self.f.to(p.device)[None])
     def rel_table(self, distances):
         if not isinstance(self.base, WaveletRPE): return self.base.rel_table(distances)
         t, out = distances.to(torch.float64), 0
@@ -100,7 +104,7 @@ class KeepInitial(Delegate):
                 ):
         super().__init__(base)
         if not isinstance(base, (RoPE, WaveletRPE)): raise NotApplicable(f"base={type(base).__name__} is neither RoPE nor WaveletRPE; KeepInitial remaps RoPE's positions or the wavelet's distances")
-        _check_stretch(s); _check_int('n_keep', n_keep, 0)
+        _check_real('s', s, 1); _check_int('n_keep', n_keep, 0)
         self.s, self.n_keep = float(s), int(n_keep)
         if isinstance(base, WaveletRPE) and base.dim_support is not None:   # g(t) <= r  <=>  t <= n_keep + (r - n_keep) s
             self.dim_support = tuple(r if r < self.n_keep else math.ceil(self.n_keep + (r + 1 - self.n_keep) * self.s) for r in base.dim_support)
@@ -112,8 +116,7 @@ class KeepInitial(Delegate):
     def rotate(self, q, k, q_pos, k_pos):
         if not isinstance(self.base, RoPE): return self.base.rotate(q, k, q_pos, k_pos)
         b = self.base
-        ang = lambda p: rope_angles(self.positions(p), b.head_dim, b.theta)
-        return apply_rope(q, ang(q_pos), b.pairing), apply_rope(k, ang(k_pos), b.pairing)
+        return _rotate_rope(b, q, k, q_pos, k_pos, lambda p: rope_angles(self.positions(p), b.head_dim, b.theta))
     def rel_table(self, distances):
         if not isinstance(self.base, WaveletRPE): return self.base.rel_table(distances)
         return self.base.rel_table(self.positions(distances))
@@ -132,7 +135,7 @@ def stretch(train_len: int,  # L_train
 def yarn_logit_scale(s: float,  # the stretch, >= 1
                     ) -> float:  # the factor on every logit: 1 at s = 1
     "YaRN's attention temperature (Peng et al., 2024, Eq. 22): $\\sqrt{1/t} = 0.1 \\ln s + 1$ on queries and keys, so $1/t = (0.1 \\ln s + 1)^2$ on the logits."
-    _check_stretch(s)
+    _check_real('s', s, 1)
     return (0.1 * math.log(s) + 1) ** 2
 
 class Tempered(Delegate):
@@ -141,9 +144,7 @@ class Tempered(Delegate):
                  factor: float,  # > 0, finite; 1 is the identity
                 ):
         super().__init__(base)
-        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.integer, np.floating)) or not (math.isfinite(factor) and factor > 0):
-            raise ValueError(f"factor={factor!r} is invalid; it must be a finite number > 0")
-        self.factor = float(factor)
+        _check_real('factor', factor, 0, strict=True); self.factor = float(factor)
     def rotate(self, q, k, q_pos, k_pos):
         q, k = self.base.rotate(q, k, q_pos, k_pos)
         return q * self.factor, k
