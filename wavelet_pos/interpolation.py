@@ -16,7 +16,8 @@ from .provenance import load_result
 __all__ = ['METHODS', 'YARN_RAMP', 'OUT', 'INTERPOLATIONS', 'FT_LEN', 'FT_STEPS', 'FT_LR', 'FT_LONG_STEPS', 'FT_OUT', 'FT_RUNS',
            'FINETUNES', 'FT_STEPS_OF', 'ORDER', 'GROUPS', 'interpolation_factors', 'wavelengths', 'Interpolated',
            'KeepInitial', 'stretch', 'yarn_logit_scale', 'Tempered', 'finetune_cell', 'run_finetunes',
-           'interpolation_records', 'interpolation_table', 'plot_interpolation', 'check_interpolation_claims']
+           'interpolation_records', 'interpolation_table', 'plot_interpolation', 'check_interpolation_claims',
+           'interpolation_summary']
 
 # %% ../nbs/25_interpolation.ipynb #fb625a5b
 METHODS = ('pi', 'ntk', 'by-parts')  # 'pi': every position divided by s (Chen et al., 2023); 'ntk': geometric, 1 at the finest to s at the coarsest (bloc97, 2023); 'by-parts': YaRN's ramp on each one's wavelength (Peng et al., 2024)
@@ -301,16 +302,20 @@ def plot_interpolation(outs: tuple = (OUT, FT_OUT),  # result folders, as `inter
     return fig
 
 # %% ../nbs/25_interpolation.ipynb #028eeac1
+def _paired_changes(outs, train_len: int = 128):
+    "rel((row, condition), (row, condition)) -> {eval_len > train_len: {seed: ratio - 1}}, over the seeds both have."
+    recs = interpolation_records(outs)
+    val = {(r['row'], r['condition'], r['eval_len'], r['seed']): r['ppl'] for r in recs}
+    Ls = sorted({r['eval_len'] for r in recs if r['eval_len'] > train_len}); seeds = sorted({r['seed'] for r in recs})
+    return lambda a, b: {L: {s: val[(*a, L, s)] / val[(*b, L, s)] - 1 for s in seeds if (*a, L, s) in val and (*b, L, s) in val} for L in Ls}
+
 def check_interpolation_claims(outs: tuple = (OUT, FT_OUT),  # result folders, as `interpolation_records`
                                train_len: int = 128,  # L_train: only longer lengths are judged (every method is the identity up to it)
                               ):  # DataFrame: claim, ours, mean change per length, lengths where it holds per seed
     "For each method: does it lower the wavelet's and RoPE's whole-sequence perplexity, and does the wavelet stay below RoPE with it."
     import pandas as pd
     from wavelet_pos.long_code import _verdict
-    recs = interpolation_records(outs)
-    val = {(r['row'], r['condition'], r['eval_len'], r['seed']): r['ppl'] for r in recs}
-    Ls = sorted({r['eval_len'] for r in recs if r['eval_len'] > train_len}); seeds = sorted({r['seed'] for r in recs})
-    rel = lambda a, b: {L: {s: val[(*a, L, s)] / val[(*b, L, s)] - 1 for s in seeds if (*a, L, s) in val and (*b, L, s) in val} for L in Ls}
+    rel = _paired_changes(outs, train_len)
     W, R = ROWS
     claims = []
     for m in [c for c in INTERPOLATIONS if c != 'baseline']:
@@ -330,3 +335,26 @@ def check_interpolation_claims(outs: tuple = (OUT, FT_OUT),  # result folders, a
                (f"{pft_long} lowers the wavelet's perplexity beyond L_train more than {ft_long}", rel((W, pft_long), (W, ft_long))),
                (f"{pft_long} lowers the wavelet's perplexity beyond L_train more than {pft}", rel((W, pft_long), (W, pft)))]
     return pd.DataFrame([(c, *_verdict(r)) for c, r in claims], columns=['claim', 'ours', 'mean change per length', 'lengths where it holds, per seed'])
+
+# %% ../nbs/25_interpolation.ipynb #4be6db67
+def interpolation_summary(outs: tuple = (OUT, FT_OUT),  # result folders, as `interpolation_records`
+                          lengths: tuple = (256, 2048),  # evaluation lengths shown (each > `train_len`)
+                          train_len: int = 128,  # L_train
+                         ):  # DataFrame: method x (comparison, eval_len), cells "mean % (seeds below / seeds)"
+    "Each method's change against its reference for the wavelet and for RoPE, and the wavelet's against RoPE under it."
+    import pandas as pd
+    if bad := [L for L in lengths if L <= train_len]: raise ValueError(f"lengths={lengths!r}: {bad} not beyond train_len={train_len}; every method is the identity there")
+    rel, (W, R) = _paired_changes(outs, train_len), ROWS
+    ft, pft, ft_long, pft_long = FINETUNES
+    refs = {**{m: 'baseline' for m in INTERPOLATIONS if m != 'baseline'}, ft: 'baseline', pft: ft, ft_long: 'baseline', pft_long: ft_long}
+    def cell(r, L):
+        v = r.get(L, {})
+        return f"{100 * sum(v.values()) / len(v):+.1f}% ({sum(x < 0 for x in v.values())}/{len(v)})" if v else '-'
+    rows = []
+    for m, ref in refs.items():
+        comps = {'wavelet vs reference': rel((W, m), (W, ref)), 'RoPE vs reference': rel((R, m), (R, ref)), 'wavelet vs RoPE': rel((W, m), (R, m))}
+        rows.append({'method': m, ('reference', ''): 'baseline' if ref == 'baseline' else 'FT without PI',
+                     **{(c, f'{L // train_len}x'): cell(r, L) for c, r in comps.items() for L in lengths}})
+    out = pd.DataFrame(rows).set_index('method')
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out
