@@ -14,10 +14,10 @@ from .provenance import load_result
 
 # %% auto #0
 __all__ = ['METHODS', 'YARN_RAMP', 'OUT', 'INTERPOLATIONS', 'FT_LEN', 'FT_STEPS', 'FT_LR', 'FT_LONG_STEPS', 'FT_OUT', 'FT_RUNS',
-           'FINETUNES', 'FT_STEPS_OF', 'ORDER', 'GROUPS', 'interpolation_factors', 'wavelengths', 'Interpolated',
-           'KeepInitial', 'stretch', 'yarn_logit_scale', 'Tempered', 'finetune_cell', 'run_finetunes',
-           'interpolation_records', 'interpolation_table', 'plot_interpolation', 'check_interpolation_claims',
-           'interpolation_summary']
+           'FINETUNES', 'FT_STEPS_OF', 'ORDER', 'GROUPS', 'KEEP_OUT', 'KEEP_GRID', 'KEEP_SWEEP',
+           'interpolation_factors', 'wavelengths', 'Interpolated', 'KeepInitial', 'stretch', 'yarn_logit_scale',
+           'Tempered', 'kept_name', 'finetune_cell', 'run_finetunes', 'interpolation_records', 'interpolation_table',
+           'plot_interpolation', 'check_interpolation_claims', 'interpolation_summary', 'keep_table']
 
 # %% ../nbs/25_interpolation.ipynb #fb625a5b
 METHODS = ('pi', 'ntk', 'by-parts')  # 'pi': every position divided by s (Chen et al., 2023); 'ntk': geometric, 1 at the finest to s at the coarsest (bloc97, 2023); 'by-parts': YaRN's ramp on each one's wavelength (Peng et al., 2024)
@@ -153,6 +153,7 @@ class Tempered(Delegate):
 
 def _by_parts(e, L, n, ramp=YARN_RAMP): return Interpolated(e, stretch(L, n), 'by-parts', L, ramp)
 def _keep_initial(e, L, n, k): return KeepInitial(e, max(1.0, (n - k) / (L - k)), k)   # the last of n positions lands below L_train
+def kept_name(n_keep: int) -> str: return 'PI' if n_keep == 0 else f'PI, first {n_keep} positions kept'   # the condition of PI with `n_keep` first positions kept (0: plain PI)
 
 INTERPOLATIONS: dict = {  # name -> (trained encoding, L_train, eval_len) -> evaluated encoding, as `length_rise.CONDITIONS`
     'baseline': None,
@@ -162,8 +163,8 @@ INTERPOLATIONS: dict = {  # name -> (trained encoding, L_train, eval_len) -> eva
     'by parts (YaRN ramp)': _by_parts,
     'YaRN': lambda e, L, n: Tempered(_by_parts(e, L, n), yarn_logit_scale(stretch(L, n))),
     'by parts, cut at L_train': lambda e, L, n: _by_parts(e, L, n, (1, 1)),
-    'PI, first 16 positions kept': lambda e, L, n: _keep_initial(e, L, n, 16),
-    'PI, first 64 positions kept': lambda e, L, n: _keep_initial(e, L, n, 64),
+    kept_name(16): lambda e, L, n: _keep_initial(e, L, n, 16),
+    kept_name(64): lambda e, L, n: _keep_initial(e, L, n, 64),
     'PI, first 64 kept + log-n scaling': lambda e, L, n: LogNScaled(_keep_initial(e, L, n, 64), L),
 }
 
@@ -358,3 +359,24 @@ def interpolation_summary(outs: tuple = (OUT, FT_OUT),  # result folders, as `in
     out = pd.DataFrame(rows).set_index('method')
     out.columns = pd.MultiIndex.from_tuples(out.columns)
     return out
+
+# %% ../nbs/25_interpolation.ipynb #28237e68
+KEEP_OUT = OUT + '/keep'  # result folder of the n̂ grid (evals/)
+KEEP_GRID = (0, 4, 16, 32, 64, 96, 120)  # n̂ evaluated: 0 is plain PI; 16 and 64 are in `INTERPOLATIONS`, the rest in `KEEP_SWEEP`
+KEEP_SWEEP: dict = {kept_name(k): (lambda e, L, n, k=k: _keep_initial(e, L, n, k)) for k in KEEP_GRID if kept_name(k) not in INTERPOLATIONS}  # the rest of the grid, saved under `KEEP_OUT`
+
+# %% ../nbs/25_interpolation.ipynb #f923db41
+def keep_table(outs: tuple = (OUT, KEEP_OUT),  # result folders holding the baseline, PI and every `kept_name(k)` of `n_keeps`
+               n_keeps: tuple = KEEP_GRID,  # the n̂ to show
+               train_len: int = 128,  # L_train: only longer lengths are shown (each n̂ is the identity up to it)
+              ):  # DataFrame (row, n_keep) x (eval_len, mean / std / below / seeds), changes in %
+    "PI with the first n̂ positions kept, per n̂: its change against the same cell's zero-shot baseline (same sequences), over seeds."
+    import pandas as pd
+    names = {kept_name(k): k for k in n_keeps}
+    df = pd.DataFrame([r for r in interpolation_records(outs) if r['condition'] in names and r['eval_len'] > train_len])
+    if missing := sorted(set(names) - set(df.condition if len(df) else ())): raise ValueError(f"n_keeps={n_keeps!r}: no evaluations of {missing} under outs={outs!r}")
+    df['n_keep'] = df.condition.map(names)
+    g = df.groupby(['row', 'n_keep', 'eval_len']).change
+    out = pd.DataFrame(dict(mean=g.mean(), std=g.std(), below=g.apply(lambda c: int((c < 0).sum())), seeds=g.count())).unstack('eval_len')
+    out = out.reorder_levels([1, 0], axis=1).sort_index(axis=1, level=0, sort_remaining=False)
+    return out.reindex([(r, k) for r in ROWS for k in n_keeps if (r, k) in out.index])
