@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from .positions import PositionalEncoding
 from .attention import attention
+from .model import layer_weights
 from .evaluate import sample_starts
 from .provenance import save_result, load_result, load_results
 
@@ -176,24 +177,12 @@ def attention_stats(model,  # a `TransformerLM`
                    ) -> dict:  # entropy, far_mass: (n_layers, H, L) tensors, means over the batch
     "Per layer, head and query position: the entropy (nats) of the attention weights and their mass on keys at distance >= far_from."
     _check_int('far_from', far_from, 1)
-    if inputs.ndim != 2: raise ValueError(f"inputs has shape {tuple(inputs.shape)}; it must be (B, L)")
-    was = model.training; model.eval()
-    B, L = inputs.shape
-    pos = torch.arange(L, device=inputs.device)
-    x = model.embed(inputs)
-    if model.absolute: x = model.input_encoding.embed(x, pos)
+    pos = torch.arange(inputs.shape[-1], device=inputs.device)
     far = (pos[:, None] - pos[None, :]) >= far_from
     ent, mass = [], []
-    try:
-        for blk in model.blocks:
-            a = blk.attn
-            q, k, _ = a.qkv(blk.norm1(x)).view(B, L, 3, a.n_heads, a.head_dim).permute(2, 0, 3, 1, 4)
-            eye = torch.eye(L, dtype=q.dtype, device=q.device).expand(B, a.n_heads, L, L)
-            w = attention(q, k, eye, a.encoding, method='tip2' if a.encoding.has_rel else 'naive')   # (B, H, L, L) weights
-            ent.append(-(w * w.clamp_min(1e-30).log()).sum(-1).mean(0))
-            mass.append(w.masked_fill(~far, 0).sum(-1).mean(0))
-            x = blk(x)
-    finally: model.train(was)
+    for w in layer_weights(model, inputs):                                     # (B, H, L, L) weights, layer by layer
+        ent.append(-(w * w.clamp_min(1e-30).log()).sum(-1).mean(0))
+        mass.append(w.masked_fill(~far, 0).sum(-1).mean(0))
     return dict(entropy=torch.stack(ent), far_mass=torch.stack(mass))
 
 # %% ../nbs/24_length_rise.ipynb #7431bb31

@@ -14,7 +14,7 @@ from .attention import MultiHeadAttention, KVCache
 
 # %% auto #0
 __all__ = ['NORMS', 'MLPS', 'CONFIGS', 'ModelConfig', 'get_config', 'RMSNorm', 'make_norm', 'MLP', 'AdaptiveInput', 'Block',
-           'TransformerLM', 'attention_maps']
+           'TransformerLM', 'layer_weights', 'attention_maps']
 
 # %% ../nbs/06_model.ipynb #c3ca8ad0
 NORMS = ('layernorm', 'rmsnorm')
@@ -263,25 +263,37 @@ class TransformerLM(nn.Module):
 from .attention import attention as _attention
 
 @torch.no_grad()
+def layer_weights(model: TransformerLM,  # the model
+                  inputs: torch.Tensor,  # token ids (B, L); the weights take B * H * L * L numbers per layer
+                  method: str | None = None,  # the `attention` method; None: 'tip2' for encodings with a relative table, else 'naive'
+                 ):  # yields softmaxed attention weights (B, H, L, L), one per block in order; row i sums to 1 over keys <= i
+    "The softmaxed attention weights of every layer in turn, from one pass through the stack (the model in eval mode meanwhile)."
+    if inputs.ndim != 2: raise ValueError(f"inputs has shape {tuple(inputs.shape)}; it must be (B, L)")
+    was = model.training; model.eval()
+    B, L = inputs.shape
+    x = model.embed(inputs)
+    if model.absolute: x = model.input_encoding.embed(x, torch.arange(L, device=inputs.device))
+    try:
+        for i, blk in enumerate(model.blocks):
+            a = blk.attn
+            q, k, _ = a.qkv(blk.norm1(x)).view(B, L, 3, a.n_heads, a.head_dim).permute(2, 0, 3, 1, 4)
+            eye = torch.eye(L, dtype=q.dtype, device=q.device).expand(B, a.n_heads, L, L)
+            yield _attention(q, k, eye, a.encoding, method=method or ('tip2' if a.encoding.has_rel else 'naive'))
+            if i < len(model.blocks) - 1: x = blk(x)
+    finally: model.train(was)
+
 def attention_maps(model: TransformerLM,  # the model
                    inputs: torch.Tensor,  # token ids (B, L); keep L small
                    layer: int,  # which block, 0-based (negative counts from the end)
                   ) -> torch.Tensor:  # softmaxed attention weights (B, H, L, L); row i sums to 1 over keys <= i
-    "The softmaxed attention maps of one layer."
+    "The softmaxed attention maps of one layer (the naive method: the definition itself)."
     n = len(model.blocks)
     if isinstance(layer, bool) or not isinstance(layer, int) or not -n <= layer < n:
         raise ValueError(f"layer={layer!r} is out of range for a model with {n} layers; use -{n}..{n - 1}")
-    layer %= n
-    was = model.training; model.eval()
-    x = model.embed(inputs)
-    if model.absolute: x = model.input_encoding.embed(x, torch.arange(inputs.shape[1], device=inputs.device))
-    for blk in model.blocks[:layer]: x = blk(x)
-    blk = model.blocks[layer]; attn = blk.attn
-    B, L = inputs.shape
-    q, k, _ = attn.qkv(blk.norm1(x)).view(B, L, 3, attn.n_heads, attn.head_dim).permute(2, 0, 3, 1, 4)
-    eye = torch.eye(L, dtype=q.dtype, device=q.device).expand(B, attn.n_heads, L, L)
-    w = _attention(q, k, eye, attn.encoding, method='naive')
-    model.train(was)
-    return w
+    weights = layer_weights(model, inputs, method='naive')
+    try:
+        for i, w in enumerate(weights):
+            if i == layer % n: return w
+    finally: weights.close()
 
 TransformerLM.attention_maps = attention_maps
