@@ -145,6 +145,7 @@ def focus_rate(rec: dict,  # one of `focus_records`
                value: str = 'hits',  # 'hits': the share of pairs with weight >= threshold; 'share': the mean weight / the uniform share
                threshold: float = 1e-3,  # one of the record's thresholds (for value='hits')
                layers: slice = slice(None),  # which layers to pool (default: all)
+               heads: slice = slice(None),  # which heads to pool (default: all)
               ) -> float:  # pooled over the layers, heads and (query, key) pairs
     "One number of a record: how often (or how strongly) keys of one kind get attention at distances [lo, hi)."
     if kind not in KINDS: raise ValueError(f"kind={kind!r} is invalid; choose one of {KINDS}")
@@ -154,8 +155,8 @@ def focus_rate(rec: dict,  # one of `focus_records`
     c, b = KINDS.index(kind), slice(e.index(lo), e.index(hi))
     if value == 'hits':
         if threshold not in rec['thresholds']: raise ValueError(f"threshold={threshold!r} was not measured; choose one of {rec['thresholds']}")
-        v = rec['hits'][layers][:, :, rec['thresholds'].index(threshold), c, b]
-    else: v = rec['share'][layers][:, :, c, b]
+        v = rec['hits'][layers][:, heads][:, :, rec['thresholds'].index(threshold), c, b]
+    else: v = rec['share'][layers][:, heads][:, :, c, b]
     n = v.shape[0] * v.shape[1] * rec['pairs'][c, b].sum()
     return float(v.sum() / n) if n else float('nan')
 
@@ -180,64 +181,72 @@ def focus_table(out: str | Path = OUT,  # result folder
 # %% ../nbs/26_attention_focus.ipynb #77662966
 MEASURES = {'weight ≥ 1e-3': ('hits', 1e-3), 'weight ≥ 1e-2': ('hits', 1e-2), 'weight / uniform': ('share', None)}  # column -> how `focus_rate` reads a record
 
-def _claims(L0: int):
-    "The claims of Sec. 6.3.1-6.3.2 and App. A.11 as (claim, where, rule, test); test(rate, fmt) -> (holds, evidence), rate(row, kind, lo, hi)."
+def _claims(L0: int,  # L_train
+            n_layers: int, n_heads: int,  # the models' shape
+           ) -> list:  # (claim, where, rule, stats, decide, show)
+    """The claims of Sec. 6.3.1-6.3.2 and App. A.11. `stats(rate)` gives a claim's numbers from one rate function (one seed's),
+    rate(row, kind, lo, hi, layers=, heads=); `decide(numbers)` the verdict, also on their mean over seeds; `show(numbers, fmt)` the evidence."""
     A, R, W, G = ROWS
     name = {A: 'ALiBi', R: 'RoPE', W: 'wavelet (Ricker)', G: 'Gaussian'}
     far, last, within, near = (L0, 8 * L0), (4 * L0, 8 * L0), (L0 // 4, L0), (1, L0 // 4)
     def keeps(row, a, b, keep):
-        def test(r, fmt):
-            x, y = r(row, 'first', *a), r(row, 'first', *b)
-            return (x >= 0.9 * y) == keep, f'{fmt(x)} at {_label(*a)} vs {fmt(y)} at {_label(*b)}'
-        return test
+        return (lambda r: [r(row, 'first', *a), r(row, 'first', *b)], lambda v: (v[0] >= 0.9 * v[1]) == keep,
+                lambda v, f: f'{f(v[0])} at {_label(*a)} vs {f(v[1])} at {_label(*b)}')
     def below(kind, lo_row, hi_row, rng):
-        def test(r, fmt):
-            x, y = r(lo_row, kind, *rng), r(hi_row, kind, *rng)
-            return x < y, f'{name[lo_row]} {fmt(x)} vs {name[hi_row]} {fmt(y)}'
-        return test
-    def marked(r, fmt):
-        e = [d for d in DIST_EDGES if d >= 1]
-        pairs = [(r(W, 'marked', a, b), r(W, 'other', a, b)) for a, b in zip(e, e[1:])]
-        return all(x > y for x, y in pairs), '</s> vs other: ' + ', '.join(f'{fmt(x)} vs {fmt(y)}' for x, y in pairs)
+        return (lambda r: [r(lo_row, kind, *rng), r(hi_row, kind, *rng)], lambda v: v[0] < v[1],
+                lambda v, f: f'{name[lo_row]} {f(v[0])} vs {name[hi_row]} {f(v[1])}')
+    e = [d for d in DIST_EDGES if d >= 1]
+    marked = (lambda r: [x for a, b in zip(e, e[1:]) for x in (r(W, 'marked', a, b), r(W, 'other', a, b))],
+              lambda v: all(x > y for x, y in zip(v[::2], v[1::2])),
+              lambda v, f: '</s> vs other: ' + ', '.join(f'{f(x)} vs {f(y)}' for x, y in zip(v[::2], v[1::2])))
+    def spread(row):   # per layer: the farthest-reaching head's value over the nearest-reaching head's (head order is the seed's own)
+        def stats(r):
+            per = [[r(row, 'other', *far, layers=slice(l, l + 1), heads=slice(h, h + 1)) for h in range(n_heads)] for l in range(n_layers)]
+            return [max(p) / min(p) if min(p) > 0 else float('inf') for p in per]
+        return stats, lambda v: max(v) >= 2, lambda v, f: 'widest / narrowest head per layer: ' + ', '.join(f'{x:.3g}' for x in v)
     return [
         ('The wavelet RPE keeps attending to the first token far beyond L_train', 'Sec. 6.3.2 (Fig. 3), App. A.11',
-         f'its first-token value at {_label(*last)} is at least 0.9 x that at {_label(*within)}', keeps(W, last, within, True)),
+         f'its first-token value at {_label(*last)} is at least 0.9 x that at {_label(*within)}', *keeps(W, last, within, True)),
         ('RoPE loses the first token as the sequence lengthens', 'Sec. 6.3.2',
-         f'its first-token value at {_label(*last)} is below 0.9 x that at {_label(*within)}', keeps(R, last, within, False)),
+         f'its first-token value at {_label(*last)} is below 0.9 x that at {_label(*within)}', *keeps(R, last, within, False)),
         ('... and already within L_train', 'Sec. 6.3.2',
-         f'its first-token value at {_label(*within)} is below 0.9 x that at {_label(*near)}', keeps(R, within, near, False)),
+         f'its first-token value at {_label(*within)} is below 0.9 x that at {_label(*near)}', *keeps(R, within, near, False)),
         ('Beyond L_train the wavelet RPE attends to the first token more than RoPE', 'Sec. 6.3.2 (Fig. 8)',
-         f"RoPE's first-token value at {_label(*far)} is below the wavelet's", below('first', R, W, far)),
+         f"RoPE's first-token value at {_label(*far)} is below the wavelet's", *below('first', R, W, far)),
         ('The wavelet RPE attends to the special token </s> more than to other tokens, at every distance', 'Sec. 6.3.2, App. A.11',
-         'the value of </s> keys is above that of other keys in every distance bucket from 1 on', marked),
+         'the value of </s> keys is above that of other keys in every distance bucket from 1 on', *marked),
+        ('As with ALiBi, the wavelet RPE has a different scope of attention for each head', 'App. A.11',
+         f"in some layer, the value on other keys at {_label(*far)} of its farthest-reaching head is at least twice its nearest-reaching head's",
+         *spread(W)),
         ("ALiBi's receptive field is restricted: far tokens get less attention than under the wavelet RPE", 'Sec. 6.3.2 (Fig. 8)',
-         f"ALiBi's value on other keys at {_label(*far)} is below the wavelet's", below('other', A, W, far)),
+         f"ALiBi's value on other keys at {_label(*far)} is below the wavelet's", *below('other', A, W, far)),
         ('RoPE struggles to attend to far tokens, unlike the wavelet RPE', 'Sec. 6.3.2 (Fig. 8)',
-         f"RoPE's value on other keys at {_label(*far)} is below the wavelet's", below('other', R, W, far)),
+         f"RoPE's value on other keys at {_label(*far)} is below the wavelet's", *below('other', R, W, far)),
         ('An all-positive wavelet (Gaussian) attends within a narrower distance than the Ricker wavelet', 'Sec. 6.3.1',
-         f"the Gaussian's value on other keys at {_label(within[0], far[1])} is below Ricker's", below('other', G, W, (within[0], far[1]))),
+         f"the Gaussian's value on other keys at {_label(within[0], far[1])} is below Ricker's", *below('other', G, W, (within[0], far[1]))),
     ]
 
 def check_focus_claims(out: str | Path = OUT,  # result folder
                        measures: dict = MEASURES,  # column -> (value, threshold) of `focus_rate`: what a claim's 'value' is
                        train_len: int = 128,  # L_train of the models
                       ):  # DataFrame: claim, paper, rule, and per measure the verdict with its evidence (means over seeds)
-    "Each claim of Sec. 6.3.1-6.3.2 decided on the mean over seeds and on each seed alone, for each measure of attention."
+    "Each claim of Sec. 6.3.1-6.3.2 decided on its numbers' mean over seeds and on each seed alone, for each measure of attention."
     import pandas as pd
     recs = focus_records(out)
     seeds = sorted({r['seed'] for r in recs})
     by = {(r['row'], r['seed']): r for r in recs}
     missing = [(row, s) for row in ROWS for s in seeds if (row, s) not in by]
     if missing: raise FileNotFoundError(f"cells {missing} have no result under {str(out)!r}; run `run_focus` for them")
+    n_layers, n_heads = recs[0]['hits'].shape[:2]
     rows = []
-    for claim, where, rule, test in _claims(train_len):
+    for claim, where, rule, stats, decide, show in _claims(train_len, n_layers, n_heads):
         line = dict(claim=claim, paper=where, rule=rule)
         for col, (value, t) in measures.items():
             fmt = (lambda v: f'{v:.1%}') if value == 'hits' else (lambda v: f'{v:.2f}')
-            rate = lambda s: (lambda row, kind, lo, hi: focus_rate(by[row, s], kind, lo, hi, value, t or 1e-3))
-            mean = lambda row, kind, lo, hi: float(np.mean([rate(s)(row, kind, lo, hi) for s in seeds]))
-            held, evidence = test(mean, fmt)
-            agree = sum(test(rate(s), fmt)[0] == held for s in seeds)
-            line[col] = f"{'holds' if held else 'does not hold'} (mean of {len(seeds)} seeds; {agree} of {len(seeds)} agree): {evidence}"
+            per_seed = {s: stats(lambda row, kind, lo, hi, s=s, **kw: focus_rate(by[row, s], kind, lo, hi, value, t or 1e-3, **kw)) for s in seeds}
+            mean = list(np.mean([per_seed[s] for s in seeds], 0))
+            held = decide(mean)
+            agree = sum(decide(per_seed[s]) == held for s in seeds)
+            line[col] = f"{'holds' if held else 'does not hold'} (mean of {len(seeds)} seeds; {agree} of {len(seeds)} agree): {show(mean, fmt)}"
         rows.append(line)
     return pd.DataFrame(rows)
