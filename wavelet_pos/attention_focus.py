@@ -14,8 +14,8 @@ from .provenance import save_result, load_result, load_results
 
 # %% auto #0
 __all__ = ['KINDS', 'ROWS', 'SEEDS', 'SEED_FOLDERS', 'OUT', 'EVAL_LEN', 'N_SEQS', 'DIST_EDGES', 'THRESHOLDS', 'MEASURES',
-           'key_hits', 'focus_stats', 'run_focus', 'retrain_check', 'focus_records', 'focus_rate', 'focus_table',
-           'check_focus_claims']
+           'key_hits', 'focus_stats', 'run_focus', 'twin_records', 'retrain_check', 'focus_records', 'focus_rate',
+           'focus_table', 'check_focus_claims']
 
 # %% ../nbs/26_attention_focus.ipynb #acbc6c88
 def _check_edges(name, edges):
@@ -114,19 +114,21 @@ def run_focus(rows: tuple = ROWS,  # rows of Table 1, small
                                 checkpoint=f'{SEED_FOLDERS[s][0]}/{cell_name(r, s)}'), seed=s, wall_time=time.time() - t0)
     return paths
 
-def retrain_check(out: str | Path = OUT,  # result folder (reads out/retrain/<cell>.json)
-                  root: str | Path = '.',  # the repository root the table's result folders are relative to
+def twin_records(out: str | Path = OUT,  # result folder (reads out/retrain/<cell>.json)
+                 root: str | Path = '.',  # the repository root the table's result folders are relative to
+                ) -> list[tuple]:  # (row, seed, the table's record, the retrained record), for every model of ROWS x SEEDS
+    "Each retrained model's own record beside the Table 1 record of the same (row, seed)."
+    from wavelet_pos.experiments import cell_name
+    return [(r, s, load_result(Path(root)/SEED_FOLDERS[s][1]/f'{cell_name(r, s)}.json'), load_result(Path(out)/'retrain'/f'{cell_name(r, s)}.json'))
+            for s in SEEDS for r in ROWS]
+
+def retrain_check(twins: list,  # as `twin_records` returns them
                  ):  # DataFrame (row, seed): max_rel_diff, final_train_loss_table, final_train_loss_retrained
     "Per model: the largest relative perplexity difference between the retrained model and the table's, and their final training losses."
     import pandas as pd
-    from wavelet_pos.experiments import cell_name, ppl_rel_diff
-    rows = []
-    for s in SEEDS:
-        for r in ROWS:
-            a, b = load_result(Path(root)/SEED_FOLDERS[s][1]/f'{cell_name(r, s)}.json'), load_result(Path(out)/'retrain'/f'{cell_name(r, s)}.json')
-            rows.append(dict(row=r, seed=s, max_rel_diff=ppl_rel_diff(a, b),
-                             final_train_loss_table=a['data']['train']['final_train_loss'], final_train_loss_retrained=b['data']['train']['final_train_loss']))
-    return pd.DataFrame(rows).set_index(['row', 'seed'])
+    from wavelet_pos.experiments import ppl_rel_diff
+    return pd.DataFrame([dict(row=r, seed=s, max_rel_diff=ppl_rel_diff(a, b), final_train_loss_table=a['data']['train']['final_train_loss'],
+                              final_train_loss_retrained=b['data']['train']['final_train_loss']) for r, s, a, b in twins]).set_index(['row', 'seed'])
 
 # %% ../nbs/26_attention_focus.ipynb #16b6b6c7
 def _label(a, b): return str(a) if b == a + 1 else f'{a}-{b - 1}'

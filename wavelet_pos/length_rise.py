@@ -11,7 +11,6 @@ from typing import Callable
 import numpy as np
 import torch
 from .positions import PositionalEncoding
-from .attention import attention
 from .model import layer_weights
 from .evaluate import sample_starts
 from .provenance import save_result, load_result, load_results
