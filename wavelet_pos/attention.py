@@ -97,6 +97,7 @@ def resolve_method(encoding: PositionalEncoding,  # the encoding
                    causal: bool = True,  # whether a causal mask applies
                    dropout_p: float = 0.0,  # attention dropout ('fast' has none)
                    device: str = 'cpu',  # device type of the inputs ('cpu', 'cuda', ...): where `FAST_MIN_PAIRS` applies
+                   masked: bool = False,  # whether an extra boolean `mask` applies ('fast' takes none)
                   ) -> str:  # the concrete method
     "Check `method` against what `encoding` provides and resolve 'auto'."
     if method not in METHODS: raise ValueError(f"method={method!r} is unknown; choose one of {list(METHODS)}")
@@ -106,12 +107,13 @@ def resolve_method(encoding: PositionalEncoding,  # the encoding
         S, span = encoding.support, (n_q + n_k - 1 if not causal else n_k)
         if S is None: return 'tip2'
         beyond = (S + 1) * (1 if causal else 2) < span                      # some keys lie outside the band
-        if dropout_p: return 'banded' if beyond else 'tip2'
+        if dropout_p or masked: return 'banded' if beyond else 'tip2'
         return 'fast' if beyond or (device == 'cpu' and n_q * n_k >= FAST_MIN_PAIRS) else 'tip2'
     if method == 'sdpa' and encoding.has_rel:
         raise ValueError(f"method='sdpa' cannot add the content-to-position term of {name}; use one of ['auto', 'naive', 'tip1', 'tip2'{', ' + repr('banded') if encoding.support is not None else ''}]")
     if method in ('tip1', 'tip2', 'banded') and not encoding.has_rel:
         raise ValueError(f"method={method!r} needs an encoding with a rel_table; {name} has none; use one of ['auto', 'naive', 'sdpa']")
+    if method == 'fast' and masked: raise ValueError("method='fast' takes no mask (only `causal`); use 'banded' or 'tip2'")
     if method == 'fast' and dropout_p: raise ValueError(f"method='fast' has no attention dropout (dropout_p={dropout_p}); use 'banded' or 'tip2'")
     if method in ('banded', 'fast') and encoding.has_rel and encoding.support is None:
         raise ValueError(f"method={method!r} needs a finite support; {name}.support is None; use 'tip2'")
@@ -127,12 +129,15 @@ def attention(q: torch.Tensor,  # queries (B, H, Lq, d)
               method: str = 'auto',  # 'auto', 'naive', 'tip1', 'tip2', 'banded', 'sdpa' or 'fast' (see table)
               rotate: bool = True,  # apply `encoding.rotate` first; False when q, k are already rotated (KV cache)
               dropout_p: float = 0.0,  # dropout on the attention weights
-             ) -> torch.Tensor:  # attention output (B, H, Lq, dv)
+              mask: torch.Tensor | None = None,  # boolean, broadcastable to (B, H, Lq, Lk): False where a query may not attend (e.g. padding), on top of `causal`
+             ) -> torch.Tensor:  # attention output (B, H, Lq, dv); NaN rows where a query may attend no key
     "Scaled dot-product attention with any positional encoding (Eq. 10 for the wavelet RPE)."
     Lq, Lk, d = q.shape[-2], k.shape[-2], q.shape[-1]
     if k_pos is None: k_pos = torch.arange(Lk, device=q.device)
     if q_pos is None: q_pos = k_pos[Lk - Lq:] if Lq <= Lk else torch.arange(Lk - Lq, Lk, device=q.device)
-    method = resolve_method(encoding, method, Lq, Lk, causal, dropout_p, q.device.type)
+    if mask is not None and (mask.dtype != torch.bool or mask.dim() > 4 or tuple(mask.shape[-2:]) not in ((Lq, Lk), (1, Lk), (Lq, 1), (1, 1))):
+        raise ValueError(f"mask has dtype {mask.dtype} and shape {tuple(mask.shape)}; it must be boolean and broadcastable to (B, H, Lq, Lk) = (..., {Lq}, {Lk})")
+    method = resolve_method(encoding, method, Lq, Lk, causal, dropout_p, q.device.type, mask is not None)
     if method == 'fast':
         from wavelet_pos.fast_attention import fast_attention   # built on this module, so imported here
         return fast_attention(q, k, v, encoding, q_pos, k_pos, causal, rotate=rotate)
@@ -143,18 +148,19 @@ def attention(q: torch.Tensor,  # queries (B, H, Lq, d)
     b = encoding.bias(q_pos, k_pos)
     if b is not None: add = b.to(q.dtype) if add is None else add + b.to(q.dtype)
     allowed = (k_pos[None, :] <= q_pos[:, None]) if causal else None           # (Lq, Lk)
+    if mask is not None: allowed = mask if allowed is None else allowed & mask  # up to (B, H, Lq, Lk)
     if method == 'naive':
         s = (qc @ k.transpose(-1, -2)) * scale
         if add is not None: s = s + add
         if allowed is not None: s = s.masked_fill(~allowed, float('-inf'))
         w = F.dropout(s.softmax(-1), dropout_p) if dropout_p else s.softmax(-1)
         return w @ v
-    is_causal, mask = False, None
-    if add is not None: mask = add if allowed is None else add.masked_fill(~allowed, float('-inf'))
+    is_causal, sdpa_mask = False, None
+    if add is not None: sdpa_mask = add if allowed is None else add.masked_fill(~allowed, float('-inf'))
     elif allowed is not None and not bool(allowed.all()):
-        if Lq == Lk and torch.equal(q_pos, k_pos): is_causal = True              # the fast causal kernel
-        else: mask = allowed
-    return F.scaled_dot_product_attention(qc, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=is_causal)
+        if mask is None and Lq == Lk and torch.equal(q_pos, k_pos): is_causal = True   # the fast causal kernel
+        else: sdpa_mask = allowed
+    return F.scaled_dot_product_attention(qc, k, v, attn_mask=sdpa_mask, dropout_p=dropout_p, is_causal=is_causal)
 
 # %% ../nbs/04_attention.ipynb #eca407bc
 class KVCache:
