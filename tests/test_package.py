@@ -33,6 +33,12 @@ def test_wheel_builds_and_imports(tmp_path):
     assert settings()['version'] in whl.name
     names = zipfile.ZipFile(whl).namelist()
     for mod in (ROOT/'wavelet_pos').glob('*.py'): assert f'wavelet_pos/{mod.name}' in names
+    # its dependencies are settings.ini's: the base ones unconditional, transformers only behind the `hf` extra
+    meta = zipfile.ZipFile(whl).read(next(n for n in names if n.endswith('.dist-info/METADATA'))).decode()
+    reqs = {l.split(': ', 1)[1] for l in meta.splitlines() if l.startswith('Requires-Dist: ')}
+    assert set(settings()['requirements'].split()) <= reqs, reqs
+    hf = settings()['hf_requirements'].split()
+    assert hf and {f'{r}; extra == "hf"' for r in hf} <= reqs and not set(hf) & reqs, reqs
     # import the built wheel (not the checkout) from an unrelated folder
     site = tmp_path/'site'; zipfile.ZipFile(whl).extractall(site)
     code = 'import wavelet_pos, wavelet_pos.wavelets as w; print(wavelet_pos.__file__, w.scale_shift_grid(8, 2)[0].tolist())'
