@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_hf.ipynb #17c9cb8a
 from __future__ import annotations
-import copy, math
+import copy, math, time
 from collections.abc import Sequence
 import torch
 from torch import nn
@@ -21,7 +21,8 @@ except ImportError as e:   # the one optional dependency of the library
                       "(or the package's extra: wavelet_pos[hf])") from e
 
 # %% auto #0
-__all__ = ['ATTN_NAME', 'CONFIG_KEY', 'NoRotary', 'query_positions', 'hf_attention', 'use_encoding', 'to_hf', 'HFLM']
+__all__ = ['ATTN_NAME', 'CONFIG_KEY', 'NATIVE', 'BENCH_CONFIG', 'NoRotary', 'query_positions', 'hf_attention', 'use_encoding',
+           'to_hf', 'HFLM', 'hf_benchmark']
 
 # %% ../nbs/13_hf.ipynb #00a88f77
 ATTN_NAME = 'wavelet_pos'  # the `attn_implementation` this module registers with transformers
@@ -183,3 +184,51 @@ class HFLM(nn.Module):
         logits = self(inputs).float()
         return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction='none').view(targets.shape)
     def loss(self, inputs, targets): return self.nll(inputs, targets).mean()
+
+# %% ../nbs/13_hf.ipynb #82c7b360
+NATIVE = 'native'  # `hf_benchmark`'s name for the model as transformers builds it: its own RoPE through SDPA
+BENCH_CONFIG = dict(vocab_size=32000, hidden_size=1024, intermediate_size=2816, num_hidden_layers=2, num_attention_heads=8,
+                    num_key_value_heads=8, max_position_embeddings=4096)   # Llama-2's layout (heads of 128), two layers
+
+def hf_benchmark(lengths: Sequence[int] = (1024, 2048, 4096, 8192),  # sequence lengths L (batch of one)
+                 encodings: Sequence[str] = (NATIVE, 'wavelet', 'rope', 'alibi', 'transformer_xl'),  # NATIVE and/or `make_encoding` names
+                 config: dict | None = None,  # `LlamaConfig` arguments (default: `BENCH_CONFIG`)
+                 repeats: int = 2,  # timed rounds after one warm-up round; the minimum is kept
+                 device: str = 'cpu',  # 'cpu' or 'cuda'
+                 dtype: str = 'float32',  # 'float32' or 'bfloat16'
+                 seed: int = 0,  # weights and token ids
+                ) -> list:  # one dict per (encoding, L): fwd_s, fwdbwd_s, fwd_bytes, fwdbwd_bytes, method (the path `attention` takes)
+    "Time and memory of a whole Llama decoder (embeddings, layers, final norm; not the LM head, the same for all) per encoding."
+    from transformers import LlamaConfig, LlamaForCausalLM
+    from .fast_attention import peak_memory
+    from .attention import resolve_method
+    if not lengths or any(int(L) < 1 for L in lengths): raise ValueError(f"lengths={lengths!r}: give one or more positive lengths")
+    if repeats < 1: raise ValueError(f"repeats={repeats!r}: need at least one timed round")
+    if dtype not in ('float32', 'bfloat16'): raise ValueError(f"dtype={dtype!r}: choose 'float32' or 'bfloat16'")
+    models = {}
+    for name in encodings:
+        torch.manual_seed(seed)
+        cfg = LlamaConfig(**{**BENCH_CONFIG, **(config or {})}, attn_implementation='sdpa')   # one each: use_encoding changes it
+        m = LlamaForCausalLM(cfg).model          # the decoder; `use_encoding` finds its layers and rotary_emb the same way
+        if name != NATIVE: use_encoding(m, name)
+        models[name] = m.to(device, getattr(torch, dtype))
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
+    rows = []
+    for L in lengths:
+        ids = torch.randint(0, cfg.vocab_size, (1, L), generator=torch.Generator().manual_seed(seed + L)).to(device)
+        def fwd(m):
+            with torch.no_grad(): m(ids)
+        def fwdbwd(m): m(ids).last_hidden_state.float().square().mean().backward(); m.zero_grad(set_to_none=True)
+        best = {}
+        for r in range(repeats + 1):               # round-robin, so a change of machine load hits every encoding alike
+            for name, m in models.items():
+                for part, f in (('fwd_s', fwd), ('fwdbwd_s', fwdbwd)):
+                    t0 = time.perf_counter(); f(m); sync(); t = time.perf_counter() - t0
+                    if r: best[name, part] = min(best.get((name, part), math.inf), t)
+        for name, m in models.items():
+            layer = _attention_layers(m)[0]
+            method = 'sdpa' if name == NATIVE else resolve_method(layer.position_encoding, 'auto', L, L, device=device)
+            rows.append(dict(encoding=name, L=L, method=method, fwd_s=best[name, 'fwd_s'], fwdbwd_s=best[name, 'fwdbwd_s'],
+                             fwd_bytes=peak_memory(lambda: fwd(m)), fwdbwd_bytes=peak_memory(lambda: fwdbwd(m))))
+    return rows
+
