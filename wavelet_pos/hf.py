@@ -10,7 +10,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .positions import PositionalEncoding, RoPE, make_encoding
-from .attention import attention
+from .attention import attention, resolve_method
+from .fast_attention import peak_memory
+from tqdm.auto import tqdm
 from .model import TransformerLM, RMSNorm, _is_absolute
 try:
     import transformers
@@ -185,7 +187,7 @@ class HFLM(nn.Module):
         return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction='none').view(targets.shape)
     def loss(self, inputs, targets): return self.nll(inputs, targets).mean()
 
-# %% ../nbs/13_hf.ipynb #82c7b360
+# %% ../nbs/13_hf.ipynb #e1d8e08a
 NATIVE = 'native'  # `hf_benchmark`'s name for the model as transformers builds it: its own RoPE through SDPA
 BENCH_CONFIG = dict(vocab_size=32000, hidden_size=1024, intermediate_size=2816, num_hidden_layers=2, num_attention_heads=8,
                     num_key_value_heads=8, max_position_embeddings=4096)   # Llama-2's layout (heads of 128), two layers
@@ -197,11 +199,10 @@ def hf_benchmark(lengths: Sequence[int] = (1024, 2048, 4096, 8192),  # sequence 
                  device: str = 'cpu',  # 'cpu' or 'cuda'
                  dtype: str = 'float32',  # 'float32' or 'bfloat16'
                  seed: int = 0,  # weights and token ids
+                 progress: bool = True,  # a tqdm bar over (length, round, encoding)
                 ) -> list:  # one dict per (encoding, L): fwd_s, fwdbwd_s, fwd_bytes, fwdbwd_bytes, method (the path `attention` takes)
     "Time and memory of a whole Llama decoder (embeddings, layers, final norm; not the LM head, the same for all) per encoding."
     from transformers import LlamaConfig, LlamaForCausalLM
-    from .fast_attention import peak_memory
-    from .attention import resolve_method
     if not lengths or any(int(L) < 1 for L in lengths): raise ValueError(f"lengths={lengths!r}: give one or more positive lengths")
     if repeats < 1: raise ValueError(f"repeats={repeats!r}: need at least one timed round")
     if dtype not in ('float32', 'bfloat16'): raise ValueError(f"dtype={dtype!r}: choose 'float32' or 'bfloat16'")
@@ -213,7 +214,7 @@ def hf_benchmark(lengths: Sequence[int] = (1024, 2048, 4096, 8192),  # sequence 
         if name != NATIVE: use_encoding(m, name)
         models[name] = m.to(device, getattr(torch, dtype))
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
-    rows = []
+    rows, bar = [], tqdm(total=len(lengths) * (repeats + 1) * len(models), desc='hf_benchmark', disable=not progress)
     for L in lengths:
         ids = torch.randint(0, cfg.vocab_size, (1, L), generator=torch.Generator().manual_seed(seed + L)).to(device)
         def fwd(m):
@@ -225,10 +226,12 @@ def hf_benchmark(lengths: Sequence[int] = (1024, 2048, 4096, 8192),  # sequence 
                 for part, f in (('fwd_s', fwd), ('fwdbwd_s', fwdbwd)):
                     t0 = time.perf_counter(); f(m); sync(); t = time.perf_counter() - t0
                     if r: best[name, part] = min(best.get((name, part), math.inf), t)
+                bar.update(); bar.set_postfix(L=L, encoding=name)
         for name, m in models.items():
             layer = _attention_layers(m)[0]
             method = 'sdpa' if name == NATIVE else resolve_method(layer.position_encoding, 'auto', L, L, device=device)
             rows.append(dict(encoding=name, L=L, method=method, fwd_s=best[name, 'fwd_s'], fwdbwd_s=best[name, 'fwdbwd_s'],
                              fwd_bytes=peak_memory(lambda: fwd(m)), fwdbwd_bytes=peak_memory(lambda: fwdbwd(m))))
+    bar.close()
     return rows
 
