@@ -13,7 +13,7 @@ from .positions import PositionalEncoding, RoPE, make_encoding
 from .attention import attention, resolve_method
 from .fast_attention import peak_memory
 from tqdm.auto import tqdm
-from .model import TransformerLM, RMSNorm, _is_absolute
+from .model import TransformerLM, RMSNorm, _is_absolute, layer_encodings
 try:
     import transformers
     from transformers import AttentionInterface, AttentionMaskInterface
@@ -86,10 +86,7 @@ def _attention_layers(model):
     return [m for m in model.modules() if hasattr(m, 'layer_idx') and hasattr(m, 'q_proj') and hasattr(m, 'head_dim')]
 
 def _make_layer_encodings(encoding, n_layers, head_dim, n_heads, kwargs):
-    if isinstance(encoding, str):
-        make = lambda: make_encoding(encoding, head_dim, n_heads, **kwargs)
-        first = make()
-        return [first] + [make() if any(True for _ in first.parameters()) else first for _ in range(n_layers - 1)]
+    if isinstance(encoding, str): return layer_encodings(encoding, n_layers, head_dim, n_heads, **kwargs)
     if kwargs: raise ValueError(f"keyword arguments {sorted(kwargs)} apply only when encoding is a name")
     if isinstance(encoding, PositionalEncoding): return [encoding] * n_layers
     encs = list(encoding)
@@ -206,17 +203,17 @@ def hf_benchmark(lengths: Sequence[int] = (1024, 2048, 4096, 8192),  # sequence 
     if not lengths or any(int(L) < 1 for L in lengths): raise ValueError(f"lengths={lengths!r}: give one or more positive lengths")
     if repeats < 1: raise ValueError(f"repeats={repeats!r}: need at least one timed round")
     if dtype not in ('float32', 'bfloat16'): raise ValueError(f"dtype={dtype!r}: choose 'float32' or 'bfloat16'")
-    models = {}
+    kw, models = {**BENCH_CONFIG, **(config or {})}, {}
     for name in encodings:
         torch.manual_seed(seed)
-        cfg = LlamaConfig(**{**BENCH_CONFIG, **(config or {})}, attn_implementation='sdpa')   # one each: use_encoding changes it
+        cfg = LlamaConfig(**kw, attn_implementation='sdpa')   # one each: use_encoding changes it
         m = LlamaForCausalLM(cfg).model          # the decoder; `use_encoding` finds its layers and rotary_emb the same way
         if name != NATIVE: use_encoding(m, name)
         models[name] = m.to(device, getattr(torch, dtype))
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     rows, bar = [], tqdm(total=len(lengths) * (repeats + 1) * len(models), desc='hf_benchmark', disable=not progress)
     for L in lengths:
-        ids = torch.randint(0, cfg.vocab_size, (1, L), generator=torch.Generator().manual_seed(seed + L)).to(device)
+        ids = torch.randint(0, kw['vocab_size'], (1, L), generator=torch.Generator().manual_seed(seed + L)).to(device)
         def fwd(m):
             with torch.no_grad(): m(ids)
         def fwdbwd(m): m(ids).last_hidden_state.float().square().mean().backward(); m.zero_grad(set_to_none=True)

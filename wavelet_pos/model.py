@@ -14,7 +14,7 @@ from .attention import MultiHeadAttention, KVCache
 
 # %% auto #0
 __all__ = ['NORMS', 'MLPS', 'CONFIGS', 'ModelConfig', 'get_config', 'RMSNorm', 'make_norm', 'MLP', 'AdaptiveInput', 'Block',
-           'TransformerLM', 'layer_weights', 'attention_maps']
+           'layer_encodings', 'TransformerLM', 'layer_weights', 'attention_maps']
 
 # %% ../nbs/06_model.ipynb #c3ca8ad0
 NORMS = ('layernorm', 'rmsnorm')
@@ -167,17 +167,26 @@ def _is_absolute(enc) -> bool:
     "Does this encoding add vectors at the input (does it override the `embed` hook)?"
     return type(enc).embed is not PositionalEncoding.embed
 
+def layer_encodings(name: str,  # a `make_encoding` name
+                    n_layers: int,  # how many layers
+                    head_dim: int,  # d
+                    n_heads: int,  # H
+                    **kwargs,  # `make_encoding` arguments
+                   ) -> list:  # one encoding per layer
+    "One encoding shared by every layer when it has no parameters, else a fresh one per layer (each layer learns its own)."
+    make = lambda: make_encoding(name, head_dim, n_heads, **kwargs)
+    first = make()
+    learned = any(True for _ in first.parameters())
+    return [first] + [make() if learned else first for _ in range(n_layers - 1)]
+
 class TransformerLM(nn.Module):
     "Decoder-only pre-norm Transformer language model with a pluggable positional encoding."
     def __init__(self, cfg: ModelConfig):  # the model configuration (see `get_config`)
         super().__init__()
         self.cfg = cfg
-        make = lambda: make_encoding(cfg.encoding, cfg.head_dim, cfg.n_heads, **cfg.encoding_kwargs)
-        enc = make()
-        self.absolute = _is_absolute(enc)
-        learned = any(True for _ in enc.parameters())
-        encs = [enc] + [make() if learned else enc for _ in range(cfg.n_layers - 1)]
-        self.input_encoding = enc if self.absolute else None
+        encs = layer_encodings(cfg.encoding, cfg.n_layers, cfg.head_dim, cfg.n_heads, **cfg.encoding_kwargs)
+        self.absolute = _is_absolute(encs[0])
+        self.input_encoding = encs[0] if self.absolute else None
         self.embed = (AdaptiveInput(cfg.vocab_size, cfg.d_model, cfg.cutoffs, cfg.div_value) if cfg.adaptive
                       else nn.Embedding(cfg.vocab_size, cfg.d_model))
         self.drop = nn.Dropout(cfg.dropout)
