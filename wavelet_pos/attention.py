@@ -11,8 +11,8 @@ from torch import nn
 from .positions import PositionalEncoding, reference_scores, make_encoding, ENCODINGS
 
 # %% auto #0
-__all__ = ['REL_METHODS', 'METHODS', 'FAST_MIN_PAIRS', 'rel_scores_naive', 'rel_scores_tip1', 'rel_scores_tip2',
-           'rel_scores_banded', 'resolve_method', 'attention', 'KVCache', 'MultiHeadAttention']
+__all__ = ['REL_METHODS', 'METHODS', 'FAST_MIN_PAIRS', 'BIAS_FAST_MIN_PAIRS', 'rel_scores_naive', 'rel_scores_tip1',
+           'rel_scores_tip2', 'rel_scores_banded', 'resolve_method', 'attention', 'KVCache', 'MultiHeadAttention']
 
 # %% ../nbs/04_attention.ipynb #3f6b9d90
 def _distances(q_pos, k_pos): return q_pos[:, None] - k_pos[None, :]        # (Lq, Lk), t = m - n
@@ -89,6 +89,7 @@ REL_METHODS = {'naive': rel_scores_naive, 'tip1': rel_scores_tip1, 'tip2': rel_s
 # %% ../nbs/04_attention.ipynb #f04c7b43
 METHODS = ('auto', 'naive', 'tip1', 'tip2', 'banded', 'sdpa', 'fast')
 FAST_MIN_PAIRS = 1024 * 1024  # on CPU, 'auto' takes 'fast' from this many (query, key) pairs on even when all keys are in the band (about 0.45x Tip 2's time at L=1024, d=128: results/fast_attention/cpu.json); single-query decoding steps stay with Tip 2, faster there
+BIAS_FAST_MIN_PAIRS = 512 * 512  # on CPU, 'auto' takes 'fast' for a causal bias that splits (ALiBi) from this many (query, key) pairs on (at L=512, H=8, d=128, 2 threads: 0.5x the stored-bias SDPA's time forward and forward+backward; at L=256 about equal)
 
 def resolve_method(encoding: PositionalEncoding,  # the encoding
                    method: str,  # one of `METHODS`
@@ -96,14 +97,16 @@ def resolve_method(encoding: PositionalEncoding,  # the encoding
                    n_k: int = 1,  # number of keys
                    causal: bool = True,  # whether a causal mask applies
                    dropout_p: float = 0.0,  # attention dropout ('fast' has none)
-                   device: str = 'cpu',  # device type of the inputs ('cpu', 'cuda', ...): where `FAST_MIN_PAIRS` applies
+                   device: str = 'cpu',  # device type of the inputs ('cpu', 'cuda', ...): where `FAST_MIN_PAIRS` and `BIAS_FAST_MIN_PAIRS` apply
                    masked: bool = False,  # whether an extra boolean `mask` applies ('fast' takes none)
                   ) -> str:  # the concrete method
     "Check `method` against what `encoding` provides and resolve 'auto'."
     if method not in METHODS: raise ValueError(f"method={method!r} is unknown; choose one of {list(METHODS)}")
     name = type(encoding).__name__
     if method == 'auto':
-        if not encoding.has_rel: return 'sdpa'
+        if not encoding.has_rel:              # a bias that splits goes to 'fast' on CPU: no (H, L, L) bias tensor (fast_attention notebook)
+            split = encoding.has_split_bias and causal and not (dropout_p or masked) and device == 'cpu'
+            return 'fast' if split and n_q * n_k >= BIAS_FAST_MIN_PAIRS else 'sdpa'
         S, span = encoding.support, (n_q + n_k - 1 if not causal else n_k)
         if S is None: return 'tip2'
         beyond = (S + 1) * (1 if causal else 2) < span                      # some keys lie outside the band

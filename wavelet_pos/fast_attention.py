@@ -40,6 +40,7 @@ class BandPlan:
     far: list  # fused calls for keys outside the band: (flip, qa, qb, ka, kb, causal), see `_far_calls`
     kernel_block: int = 64  # the Triton kernel's tile (queries = keys per tile), when band_kernel
     band_kernel: bool = False  # True: the tiles run as one launch of the Triton kernel (`wavelet_pos.triton_band`) instead of the loop over blocks
+    biased: bool = False  # the tiles carry a `bias`: their backward uses plain ops that flush tiny weights (`_near_backward(flush=True)`)
 
     @property
     def t_lo(self): return 0 if self.causal else -self.support
@@ -84,6 +85,18 @@ def _far_calls(shift: int, Lq: int, Lk: int, S: int, flip: bool) -> list:
     if d < Lk: calls += _square(flip, 0, Lq, d, min(Lk, d + Lq), True)
     return calls
 
+def _chunk_far(calls: list, n: int) -> list:
+    "The far calls cut into query chunks of at most n rows (a causal square: per chunk a mask-free rectangle and a causal square)."
+    out = []
+    for flip, qa, qb, ka, kb, causal in calls:
+        for a in range(qa, qb, n):
+            b = min(a + n, qb)
+            if not causal: out.append((flip, a, b, ka, kb, False)); continue
+            j = ka + a - qa                                    # in the square, query a sees keys ka..j
+            if j > ka: out.append((flip, a, b, ka, j, False))
+            out.append((flip, a, b, j, j + b - a, True))
+    return out
+
 
 def band_plan(q0: int,  # position of the first query
               Lq: int,  # number of queries
@@ -94,6 +107,7 @@ def band_plan(q0: int,  # position of the first query
               causal: bool,  # mask keys after the query
               fused_far: bool = True,  # True: tiles hold the band, far keys go to fused calls; False: tiles hold every visible key
               dim_support: tuple | None = None,  # per table column, its own support (<= S); None: every column reaches S
+              far_block: int | None = None,  # cut the far calls into query chunks of this many rows (each chunk then gets its own bias reference); None: whole calls
              ) -> BandPlan:  # the blocks, table runs and far calls
     "Split queries into blocks; per block the tile of keys it needs; the far keys as a few fused calls."
     shift, S = q0 - k0, support
@@ -108,6 +122,7 @@ def band_plan(q0: int,  # position of the first query
     if fused_far:
         far = _far_calls(shift, Lq, Lk, S, False)
         if not causal: far += _far_calls(Lk - Lq - shift, Lq, Lk, S, True)   # m-n < -S, as m-n > S on the reversed sequences
+        if far_block: far = _chunk_far(far, far_block)
     return BandPlan(blocks, shift, S, causal, _runs(dim_support, S, causal), fused_far, far)
 
 # %% ../nbs/11_fast_attention.ipynb #405c5157
@@ -183,12 +198,13 @@ def _piece_backward(do, q, k, v, o, lse, mask, causal=False, state=None):
     gq, gk, gv, _ = _near_backward(do, q, k, v, lse, D, mask)
     return gq, gk, gv
 
-def _near_backward(do, q, k, v, lse, D, mask):
-    "Plain-op backward of a tile that also returns dS = d loss / d score (for the position term)."
+def _near_backward(do, q, k, v, lse, D, mask, flush=False):
+    "Plain-op backward of a tile that also returns dS = d loss / d score (for the position term); `flush`: weights below 2^26 x the smallest normal number count as 0."
     acc = _acc_dtype(q.dtype)
     s = (q @ k.transpose(-1, -2)).to(acc)
     if mask is not None: s += mask
     p = s.sub_(lse[..., None]).exp_()                               # the final softmax weights of this tile
+    if flush: p.masked_fill_(p < torch.finfo(p.dtype).tiny * 2.0 ** 26, 0.0)  # weights < 8e-31 (float32) count as 0, so no product below is sub-normal (those make matmuls several times slower)
     ds = (do.to(acc) @ v.to(acc).transpose(-1, -2)).sub_(D[..., None]).mul_(p)
     return (ds @ k.to(acc)).to(q.dtype), (ds.transpose(-1, -2) @ q.to(acc)).to(k.dtype), (p.transpose(-1, -2) @ do.to(acc)).to(v.dtype), ds
 
@@ -237,16 +253,18 @@ def _q_index(call, Lq):
     return slice(Lq - qb, Lq - qa) if flip else slice(qa, qb)
 
 class _BandedAttention(torch.autograd.Function):
-    "Exact attention = band tiles (content + positional term) merged by log-sum-exp with fused far calls (content only)."
+    "Exact attention = band tiles (content + positional term) merged by log-sum-exp with fused far calls (content, plus a split bias)."
     @staticmethod
-    def forward(ctx, qc, qp, k, v, T, plan, bias_fn):
+    def forward(ctx, qc, qp, k, v, T, plan, bias_fn, far_fn):
         acc = _acc_dtype(qc.dtype)
         B, H, Lq, _ = qc.shape
         out = torch.zeros(B, H, Lq, v.shape[-1], dtype=acc, device=qc.device)
         lse = torch.full((B, H, Lq), float('-inf'), dtype=acc, device=qc.device)
         states = []                                                  # what each far call's backward needs (CUDA: its RNG state)
         for call, Q, K, V in _far_pieces(plan, qc, k, v):
-            o, l, st = _piece_forward(Q, K, V, None, call[5]); states.append(st)
+            mask, off = far_fn(call)                                 # a split bias: key term as the mask, query term added to the lse
+            o, l, st = _piece_forward(Q, K, V, mask, call[5]); states.append(st)
+            if off is not None: l = l + off
             if call[0]: o, l = o.flip(-2), l.flip(-1)
             sl = _q_index(call, Lq)
             _merge_into(out[:, :, sl], lse[:, :, sl], o, l)
@@ -260,7 +278,7 @@ class _BandedAttention(torch.autograd.Function):
             _merge_into(out[:, :, qs:qe], lse[:, :, qs:qe], o, l)
         out = out.to(qc.dtype)
         ctx.save_for_backward(qc, qp, k, v, T, out, lse)
-        ctx.plan, ctx.bias_fn, ctx.states = plan, bias_fn, states
+        ctx.plan, ctx.bias_fn, ctx.far_fn, ctx.states = plan, bias_fn, far_fn, states
         return out
 
     @staticmethod
@@ -270,18 +288,22 @@ class _BandedAttention(torch.autograd.Function):
         dout, Lq = dout.contiguous(), qc.shape[-2]
         dqc, dqp, dk, dv = (torch.zeros_like(x, dtype=acc) for x in (qc, qp, k, v))
         dT = None if T is None or not ctx.needs_input_grad[4] else torch.zeros_like(T, dtype=acc)
+        D = (dout.to(acc) * out.to(acc)).sum(-1)
         for (call, Q, K, V), st in zip(_far_pieces(plan, qc, k, v), ctx.states):
             flip, qa, qb, ka, kb, causal = call
             sl = _q_index(call, Lq)
             do, o, L = dout[:, :, sl], out[:, :, sl], lse[:, :, sl]
             if flip: do, o, L = do.flip(-2), o.flip(-2), L.flip(-1)
-            gq, gk, gv = _piece_backward(do, Q, K, V, o, L, None, causal, st)
+            mask, off = ctx.far_fn(call)
+            if off is None: gq, gk, gv = _piece_backward(do, Q, K, V, o, L, None, causal, st)
+            else:                           # a split bias spreads weights over every magnitude: plain ops that flush sub-normal ones
+                if causal: mask = mask.masked_fill(torch.ones(qb - qa, kb - ka, dtype=torch.bool, device=mask.device).triu(1), float('-inf'))
+                gq, gk, gv, _ = _near_backward(do, Q, K, V, L - off, D[:, :, sl], mask, flush=True)
             if flip:
                 dqc[:, :, sl] += gq.flip(-2); ks_ = slice(k.shape[-2] - kb, k.shape[-2] - ka)
                 dk[:, :, ks_] += gk.flip(-2); dv[:, :, ks_] += gv.flip(-2)
             else:
                 dqc[:, :, sl] += gq; dk[:, :, ka:kb] += gk; dv[:, :, ka:kb] += gv
-        D = (dout.to(acc) * out.to(acc)).sum(-1)
         if plan.band_kernel:
             from wavelet_pos.triton_band import band_backward
             g = band_backward(dout, qc, qp, k, v, _band_table(plan, T, qc), lse, D, plan.shift, plan.support, plan.causal, not plan.fused_far, plan.kernel_block)
@@ -289,10 +311,11 @@ class _BandedAttention(torch.autograd.Function):
         for qs, qe, ks, ke in ([] if plan.band_kernel else plan.blocks):
             do, o, L = dout[:, :, qs:qe], out[:, :, qs:qe], lse[:, :, qs:qe]
             mask = _tile_mask(plan, qp, T, bias_fn, qs, qe, ks, ke, qc.dtype)
-            if T is None:                                                        # no position term: the fused backward
+            if T is None and not plan.biased:                                    # no position term, no bias: the fused backward
                 gq, gk, gv = _piece_backward(do, qc[:, :, qs:qe], k[:, :, ks:ke], v[:, :, ks:ke], o, L, mask)
             else:
-                gq, gk, gv, ds = _near_backward(do, qc[:, :, qs:qe], k[:, :, ks:ke], v[:, :, ks:ke], L, D[:, :, qs:qe], mask)
+                gq, gk, gv, ds = _near_backward(do, qc[:, :, qs:qe], k[:, :, ks:ke], v[:, :, ks:ke], L, D[:, :, qs:qe], mask, flush=plan.biased)
+            if T is not None:
                 dR = ds.new_zeros(*ds.shape[:-1], (qe - qs) + (ke - ks) - 1)
                 skew(dR, ke - ks).copy_(ds)                                     # the strided view does not overlap itself
                 qpb = qp[:, :, qs:qe]
@@ -305,7 +328,7 @@ class _BandedAttention(torch.autograd.Function):
                         dT[:, r0:r0 + u1 - u0, :n] += g.sum(0) if T.shape[0] > 1 else g.sum((0, 1))[None]
             dqc[:, :, qs:qe] += gq; dk[:, :, ks:ke] += gk; dv[:, :, ks:ke] += gv
         cast = lambda g, x: None if g is None else g.to(x.dtype)
-        return cast(dqc, qc), cast(dqp, qp), cast(dk, k), cast(dv, v), cast(dT, T), None, None
+        return cast(dqc, qc), cast(dqp, qp), cast(dk, k), cast(dv, v), cast(dT, T), None, None, None
 
 def _band_table(plan, T, qc):
     "The table as the Triton kernel reads it: one row per distance t_min..S, increasing (zeros when there is no position term)."
@@ -342,8 +365,10 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
     S = int(encoding.support) if encoding.has_rel else 0
     ds = encoding.dim_support if encoding.has_rel else None
     if band_kernel not in ('tiles', 'triton'): raise ValueError(f"band_kernel={band_kernel!r} is unknown; choose 'tiles' or 'triton'")
-    plan = band_plan(q0, Lq, k0, Lk, S, block_size, causal, fused_far=_fused_ok(q, v) and not encoding.has_bias,
-                     dim_support=ds)
+    split = encoding.has_bias and encoding.has_split_bias and causal and _fused_kind(q, v) == 'cpu'   # the bias can ride along the far calls
+    if split: S = max(S, block_size)                           # a band of Bq keys in the tiles, so each far chunk's key terms stay small (see below)
+    plan = band_plan(q0, Lq, k0, Lk, S, block_size, causal, fused_far=_fused_ok(q, v) and (split or not encoding.has_bias),
+                     dim_support=ds, far_block=block_size if split else None)
     qc, qp = encoding.rel_queries(q) if encoding.has_rel else (q, q)
     T = None
     if encoding.has_rel:
@@ -358,12 +383,20 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
                else 'a learned table (the kernel has no dT)' if T is not None and T.requires_grad else None)
         if why: raise ValueError(f"band_kernel='triton' cannot take {type(encoding).__name__}: {why}; use the tiles (backend='chunked')")
         plan = dataclasses.replace(plan, band_kernel=True, kernel_block=block_size)
+    plan.biased = encoding.has_bias
     if encoding.has_bias:
         def bias_fn(qs, qe, a, b):
             return encoding.bias(q_pos[qs:qe], k_pos[a:b]).detach().to(_acc_dtype(q.dtype))[None]
     else: bias_fn = lambda *a: None
+    far_fn = lambda call: (None, None)
+    if split:
+        def far_fn(call):                                      # positions relative to the call's last key: exact integers, small terms
+            _, qa, qb, ka, kb, _ = call
+            r = k0 + kb - 1
+            a, b = encoding.bias_terms(torch.arange(q0 + qa - r, q0 + qb - r, device=q.device), torch.arange(k0 + ka - r, k0 + kb - r, device=q.device))
+            return b.detach().to(q.dtype)[None, :, None].expand(1, b.shape[0], qb - qa, kb - ka), a.detach().to(_acc_dtype(q.dtype))
     scale = 1 / math.sqrt(d)
-    return _BandedAttention.apply(qc * scale, qp * scale, k, v, T, plan, bias_fn)
+    return _BandedAttention.apply(qc * scale, qp * scale, k, v, T, plan, bias_fn, far_fn)
 
 # %% ../nbs/11_fast_attention.ipynb #4de1a584
 BACKENDS = ('auto', 'chunked', 'flex', 'triton')
@@ -491,6 +524,7 @@ def _bench_fn(method, q, k, v, pos, wav, rope, alibi, block_size=128):
             b = alibi.bias(pos, pos).to(q.dtype).masked_fill(pos[None, :] > pos[:, None], float('-inf'))
             return F_.scaled_dot_product_attention(q, k, v, attn_mask=b)
         return f
+    if method == 'alibi_fast': return lambda: fast_attention(q, k, v, alibi, pos, pos, block_size=block_size)
     if method == 'alibi_flex':
         from torch.nn.attention.flex_attention import flex_attention, create_block_mask
         slopes, L = alibi.slopes.to(q.device, torch.float32), q.shape[-2]
@@ -499,7 +533,7 @@ def _bench_fn(method, q, k, v, pos, wav, rope, alibi, block_size=128):
         return lambda: fl(q, k, v, score_mod=lambda s, b, h, qi, ki: s - slopes[h] * (qi - ki), block_mask=bm)
     raise ValueError(f"method={method!r} is unknown; choose one of {list(BENCH_METHODS)}")
 
-BENCH_METHODS = ('wavelet_fast', 'wavelet_chunked', 'wavelet_triton', 'rope_sdpa', 'alibi_sdpa', 'alibi_flex', 'wavelet_tip2', 'wavelet_banded')
+BENCH_METHODS = ('wavelet_fast', 'wavelet_chunked', 'wavelet_triton', 'rope_sdpa', 'alibi_sdpa', 'alibi_fast', 'alibi_flex', 'wavelet_tip2', 'wavelet_banded')
 
 def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
               head_dim: int = 128,  # d
@@ -507,7 +541,7 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
               heads: int = 4,  # H
               dtype: str = 'float32',  # 'float32', 'bfloat16' or 'float64'
               device: str = 'cpu',  # 'cpu' or 'cuda'
-              methods: tuple = ('wavelet_fast', 'rope_sdpa', 'alibi_sdpa', 'wavelet_tip2', 'wavelet_banded'),  # names from `BENCH_METHODS`
+              methods: tuple = ('wavelet_fast', 'rope_sdpa', 'alibi_sdpa', 'alibi_fast', 'wavelet_tip2', 'wavelet_banded'),  # names from `BENCH_METHODS`
               repeats: int = 3,  # timed rounds over all methods (the minimum per method is kept), after one warm-up round
               max_quadratic: int = 8192,  # skip the O(L^2)-memory methods (tip2, banded, alibi_sdpa) above this L
               wavelet_kwargs: dict | None = None,  # passed to `WaveletRPE`, e.g. dict(n_scales=8, first_exponent=0)

@@ -48,6 +48,12 @@ class PositionalEncoding(nn.Module):
         "Query-independent additive bias of the attention scores (ALiBi, T5)."
         return None
 
+    def bias_terms(self, q_pos: torch.Tensor,  # query positions (Lq,)
+                   k_pos: torch.Tensor,  # key positions (Lk,)
+                  ) -> tuple[torch.Tensor, torch.Tensor] | None:  # (query term (H, Lq), key term (H, Lk)), or None
+        "The bias split on the causal half: `bias[h, m, n] = a[h, m] + b[h, n]` for every m >= n (None: it does not split)."
+        return None
+
     def rel_table(self, distances: torch.Tensor,  # relative distances $t=m-n$ (n,), LongTensor, any sign
                  ) -> torch.Tensor | None:  # vectors $p_t$, shape (H or 1, n, d); None: no content-to-position term
         "Content-to-position hook: the table of $p_t$ vectors whose dot product with the query enters the score."
@@ -67,6 +73,11 @@ class PositionalEncoding(nn.Module):
     def has_bias(self) -> bool:
         "Whether this encoding contributes an additive bias (it overrides `bias`)."
         return type(self).bias is not PositionalEncoding.bias
+
+    @property
+    def has_split_bias(self) -> bool:
+        "Whether the bias splits into a query term plus a key term on the causal half (it overrides `bias_terms`)."
+        return type(self).bias_terms is not PositionalEncoding.bias_terms
 
     def extra_repr(self): return f"head_dim={self.head_dim}, n_heads={self.n_heads}"
 
@@ -164,6 +175,9 @@ class ALiBi(PositionalEncoding):
         self.register_buffer('slopes', alibi_slopes(n_heads), persistent=False)
     def bias(self, q_pos, k_pos):
         return -self.slopes[:, None, None] * (q_pos[:, None] - k_pos[None, :]).abs().to(self.slopes)
+    def bias_terms(self, q_pos, k_pos):                  # -s (m - n) = (-s m) + (s n) for m >= n
+        s = self.slopes[:, None]
+        return -s * q_pos.to(s), s * k_pos.to(s)
 
 # %% ../nbs/03_positions.ipynb #b168b65a
 class ShawRPE(PositionalEncoding):
