@@ -35,7 +35,7 @@ class BandPlan:
     shift: int  # q0 - k0; tile cell (i, j) of a block has distance shift + (qs+i) - (ks+j)
     support: int  # S: the band is 0 <= m-n <= S (causal) or |m-n| <= S
     causal: bool  # keys with m-n < 0 are masked
-    runs: list  # (t_a, t_b, n): band distances t_a..t_b need the first n table columns (n=-1: all)
+    runs: list  # (t_a, t_b, n): band distances t_a..t_b need the last n table columns (n=-1: all)
     fused_far: bool  # True: tiles hold the band only (-inf beyond it) and `far` the rest; False: tiles hold every visible key
     far: list  # fused calls for keys outside the band: (flip, qa, qb, ka, kb, causal), see `_far_calls`
     kernel_block: int = 64  # the Triton kernel's tile (queries = keys per tile), when band_kernel
@@ -56,14 +56,27 @@ class BandPlan:
         return cols, top
 
 
+def _suffix_columns(dim_support: tuple, t: torch.Tensor) -> torch.Tensor:
+    "Per distance in t, how many trailing columns hold every column whose support reaches |t| (the columns in their stored order)."
+    reach = torch.tensor(dim_support)[None] >= t.abs()[:, None]             # (len(t), d)
+    return len(dim_support) - reach.to(torch.int8).argmax(1)              # argmax: the first column that reaches |t|
+
+@functools.lru_cache(maxsize=64)
+def _column_order(dim_support: tuple | None) -> tuple | None:
+    "None when the columns as stored already put those a distance needs at the end (nearly as few as sorted); else the sort by increasing support."
+    if dim_support is None: return None
+    order = tuple(sorted(range(len(dim_support)), key=lambda j: dim_support[j]))
+    t = torch.arange(max(dim_support) + 1)
+    stored, best = (_suffix_columns(ds, t).sum().item() for ds in (dim_support, tuple(dim_support[j] for j in order)))
+    return None if stored <= 1.05 * best else order     # within 5%: no copy of q (a gather along d costs more than it saves)
+
 @functools.lru_cache(maxsize=64)
 def _runs(dim_support: tuple | None, S: int, causal: bool) -> list:
-    "Band distances in runs (t_a, t_b, n) that need the same number n of leading table columns, sorted by decreasing support (-1: all)."
+    "Band distances in runs (t_a, t_b, n) that need the same number n of trailing table columns, in the columns' stored order (-1: all)."
     t = torch.arange(0 if causal else -S, S + 1)
     if dim_support is None: return [(int(t[0]), S, -1)]
-    dim_support = sorted(dim_support, reverse=True)
     d, g = len(dim_support), max(1, len(dim_support) // 8)    # n rounded up to g columns: fewer, larger matmuls
-    n = (torch.tensor(dim_support)[None] >= t.abs()[:, None]).sum(1)
+    n = _suffix_columns(dim_support, t)
     n = ((n + g - 1) // g * g).clamp(max=d)                   # extra columns hold values below tol: still exact
     cut = [0] + ((n[1:] != n[:-1]).nonzero().flatten() + 1).tolist() + [len(t)]
     return [(int(t[a]), int(t[b - 1]), int(n[a])) for a, b in zip(cut[:-1], cut[1:])]
@@ -106,7 +119,7 @@ def band_plan(q0: int,  # position of the first query
               block_size: int,  # Bq, queries per block
               causal: bool,  # mask keys after the query
               fused_far: bool = True,  # True: tiles hold the band, far keys go to fused calls; False: tiles hold every visible key
-              dim_support: tuple | None = None,  # per table column, its own support (<= S); None: every column reaches S
+              dim_support: tuple | None = None,  # per table column in its stored order, its own support (<= S); None: every column reaches S
               far_block: int | None = None,  # cut the far calls into query chunks of this many rows (each chunk then gets its own bias reference); None: whole calls
              ) -> BandPlan:  # the blocks, table runs and far calls
     "Split queries into blocks; per block the tile of keys it needs; the far keys as a few fused calls."
@@ -221,8 +234,8 @@ def _tile_R(plan, qp, T, qs, qe, ks, ke, dtype):
     bq, nT = qe - qs, (qe - qs) + (ke - ks) - 1
     lead = (1, 1) if T is None else qp.shape[:2]
     R = torch.empty(*lead, bq, nT, dtype=dtype, device=qp.device)
-    u_a = cols[0][0] if cols else nT                      # columns [0, u_a): distance above the band (t > S)
-    u_b = cols[-1][1] if cols else nT                     # columns [u_b, nT): below the band (t < t_lo)
+    u_a = min((u0 for u0, *_ in cols), default=nT)        # columns [0, u_a): distance above the band (t > S)
+    u_b = max((u1 for _, u1, *_ in cols), default=nT)     # columns [u_b, nT): below the band (t < t_lo); the runs fill the rest
     R[..., :u_a] = float('-inf') if plan.fused_far else 0.0
     R[..., u_b:] = float('-inf') if (plan.fused_far or plan.causal) else 0.0
     if T is None: R[..., u_a:u_b] = 0.0
@@ -230,12 +243,12 @@ def _tile_R(plan, qp, T, qs, qe, ks, ke, dtype):
         d = qp.shape[-1]
         q2, R2 = qp.reshape(-1, d), R.view(-1, nT)
         for u0, u1, n, r0 in cols:
-            n = d if n < 0 else n
-            torch.mm(q2[:, :n], T[0, r0:r0 + u1 - u0, :n].transpose(0, 1), out=R2[:, u0:u1])
+            c = 0 if n < 0 else d - n                      # the run's columns: the last n
+            torch.mm(q2[:, c:], T[0, r0:r0 + u1 - u0, c:].transpose(0, 1), out=R2[:, u0:u1])
     else:
         for u0, u1, n, r0 in cols:
-            n = qp.shape[-1] if n < 0 else n
-            R[..., u0:u1] = qp[..., :n] @ T[:, r0:r0 + u1 - u0, :n].transpose(-1, -2)
+            c = 0 if n < 0 else qp.shape[-1] - n
+            R[..., u0:u1] = qp[..., c:] @ T[:, r0:r0 + u1 - u0, c:].transpose(-1, -2)
     return R
 
 def _far_pieces(plan, qc, k, v):
@@ -320,12 +333,12 @@ class _BandedAttention(torch.autograd.Function):
                 skew(dR, ke - ks).copy_(ds)                                     # the strided view does not overlap itself
                 qpb = qp[:, :, qs:qe]
                 for u0, u1, n, r0 in plan.columns(qs, qe, ks, ke)[0]:          # the position term's share, run by run
-                    n = qp.shape[-1] if n < 0 else n
-                    Tb = T[:, r0:r0 + u1 - u0, :n].to(acc)
-                    dqp[:, :, qs:qe, :n] += dR[..., u0:u1] @ Tb
+                    c = 0 if n < 0 else qp.shape[-1] - n
+                    Tb = T[:, r0:r0 + u1 - u0, c:].to(acc)
+                    dqp[:, :, qs:qe, c:] += dR[..., u0:u1] @ Tb
                     if dT is not None:
-                        g = dR[..., u0:u1].transpose(-1, -2) @ qpb[..., :n].to(acc)  # (B, H, w, n)
-                        dT[:, r0:r0 + u1 - u0, :n] += g.sum(0) if T.shape[0] > 1 else g.sum((0, 1))[None]
+                        g = dR[..., u0:u1].transpose(-1, -2) @ qpb[..., c:].to(acc)  # (B, H, w, n)
+                        dT[:, r0:r0 + u1 - u0, c:] += g.sum(0) if T.shape[0] > 1 else g.sum((0, 1))[None]
             dqc[:, :, qs:qe] += gq; dk[:, :, ks:ke] += gk; dv[:, :, ks:ke] += gv
         cast = lambda g, x: None if g is None else g.to(x.dtype)
         return cast(dqc, qc), cast(dqp, qp), cast(dk, k), cast(dv, v), cast(dT, T), None, None, None
@@ -364,6 +377,8 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
         raise ValueError(f"{type(encoding).__name__}.support is None: its table never vanishes, so no band is exact; use attention(method='tip2')")
     S = int(encoding.support) if encoding.has_rel else 0
     ds = encoding.dim_support if encoding.has_rel else None
+    order = _column_order(ds)                                 # decided on the host: no device sync
+    if order is not None: ds = tuple(ds[j] for j in order)
     if band_kernel not in ('tiles', 'triton'): raise ValueError(f"band_kernel={band_kernel!r} is unknown; choose 'tiles' or 'triton'")
     split = encoding.has_bias and encoding.has_split_bias and causal and _fused_kind(q, v) == 'cpu'   # the bias can ride along the far calls
     if split: S = max(S, block_size)                           # a band of Bq keys in the tiles, so each far chunk's key terms stay small (see below)
@@ -373,10 +388,8 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
     T = None
     if encoding.has_rel:
         T = encoding.rel_table(torch.arange(S, plan.t_lo - 1, -1, device=q.device)).to(q.dtype)   # (H|1, n, d), by decreasing distance
-        if ds is not None:                                     # columns by decreasing support, so each run uses a prefix
-            order = sorted(range(d), key=lambda j: -ds[j])      # decided on the host: no device sync
-            if order != list(range(d)):
-                perm = torch.tensor(order, device=q.device); T, qp = T.index_select(-1, perm), qp.index_select(-1, perm)
+        if order is not None:                                  # columns by increasing support, so each run uses a suffix
+            perm = torch.tensor(order, device=q.device); T, qp = T[..., perm], qp[..., perm]
         T = T if T.requires_grad else T.contiguous()
     if band_kernel == 'triton':
         why = ('its `bias` hook' if encoding.has_bias else 'a table per head' if T is not None and T.shape[0] > 1
@@ -396,7 +409,8 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
             a, b = encoding.bias_terms(torch.arange(q0 + qa - r, q0 + qb - r, device=q.device), torch.arange(k0 + ka - r, k0 + kb - r, device=q.device))
             return b.detach().to(q.dtype)[None, :, None].expand(1, b.shape[0], qb - qa, kb - ka), a.detach().to(_acc_dtype(q.dtype))
     scale = 1 / math.sqrt(d)
-    return _BandedAttention.apply(qc * scale, qp * scale, k, v, T, plan, bias_fn, far_fn)
+    qcs = qc * scale
+    return _BandedAttention.apply(qcs, qcs if qp is qc else qp * scale, k, v, T, plan, bias_fn, far_fn)   # one copy when both are q
 
 # %% ../nbs/11_fast_attention.ipynb #4de1a584
 BACKENDS = ('auto', 'chunked', 'flex', 'triton')
@@ -479,7 +493,8 @@ def cost_model(L: int,  # sequence length
               ) -> dict:  # per head: {method: (forward FLOPs, extra elements held at once)}
     "Forward FLOPs and peak extra elements per head of causal attention with the position term, by method."
     content = 2 * d * L * L
-    runs = _runs(dim_support, S, True)
+    order = _column_order(dim_support)
+    runs = _runs(dim_support if order is None else tuple(dim_support[j] for j in order), S, True)
     cols = sum((min(b, L - 1) - a + 1) * (d if n < 0 else n) for a, b, n in runs if a < L)   # per query: the columns used, summed over distances
     tiles = sum(min(block_size, L - m0) * (min(m0, S) + min(block_size, L - m0)) for m0 in range(0, L, block_size))   # tile cells
     chunked = 2 * d * max(L - S - 1, 0) ** 2 + 4 * d * tiles + 2 * L * cols
