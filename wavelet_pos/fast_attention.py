@@ -62,13 +62,13 @@ def _suffix_columns(dim_support: tuple, t: torch.Tensor) -> torch.Tensor:
     return len(dim_support) - reach.to(torch.int8).argmax(1)              # argmax: the first column that reaches |t|
 
 @functools.lru_cache(maxsize=64)
-def _column_order(dim_support: tuple | None) -> tuple | None:
-    "None when the columns as stored already put those a distance needs at the end (nearly as few as sorted); else the sort by increasing support."
-    if dim_support is None: return None
+def _column_order(dim_support: tuple | None) -> tuple:
+    "(order, supports in that order): order None when the columns as stored already put those a distance needs at the end (nearly as few as sorted), else the sort by increasing support."
+    if dim_support is None: return None, None
     order = tuple(sorted(range(len(dim_support)), key=lambda j: dim_support[j]))
-    t = torch.arange(max(dim_support) + 1)
-    stored, best = (_suffix_columns(ds, t).sum().item() for ds in (dim_support, tuple(dim_support[j] for j in order)))
-    return None if stored <= 1.05 * best else order     # within 5%: no copy of q (a gather along d costs more than it saves)
+    ordered, t = tuple(dim_support[j] for j in order), torch.arange(max(dim_support) + 1)
+    stored, best = (_suffix_columns(ds, t).sum().item() for ds in (dim_support, ordered))
+    return (None, dim_support) if stored <= 1.05 * best else (order, ordered)   # within 5%: no copy of q (a gather along d costs more than it saves)
 
 @functools.lru_cache(maxsize=64)
 def _runs(dim_support: tuple | None, S: int, causal: bool) -> list:
@@ -376,9 +376,7 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
     if encoding.has_rel and encoding.support is None:
         raise ValueError(f"{type(encoding).__name__}.support is None: its table never vanishes, so no band is exact; use attention(method='tip2')")
     S = int(encoding.support) if encoding.has_rel else 0
-    ds = encoding.dim_support if encoding.has_rel else None
-    order = _column_order(ds)                                 # decided on the host: no device sync
-    if order is not None: ds = tuple(ds[j] for j in order)
+    order, ds = _column_order(encoding.dim_support if encoding.has_rel else None)   # decided on the host: no device sync
     if band_kernel not in ('tiles', 'triton'): raise ValueError(f"band_kernel={band_kernel!r} is unknown; choose 'tiles' or 'triton'")
     split = encoding.has_bias and encoding.has_split_bias and causal and _fused_kind(q, v) == 'cpu'   # the bias can ride along the far calls
     if split: S = max(S, block_size)                           # a band of Bq keys in the tiles, so each far chunk's key terms stay small (see below)
@@ -493,8 +491,7 @@ def cost_model(L: int,  # sequence length
               ) -> dict:  # per head: {method: (forward FLOPs, extra elements held at once)}
     "Forward FLOPs and peak extra elements per head of causal attention with the position term, by method."
     content = 2 * d * L * L
-    order = _column_order(dim_support)
-    runs = _runs(dim_support if order is None else tuple(dim_support[j] for j in order), S, True)
+    runs = _runs(_column_order(dim_support)[1], S, True)
     cols = sum((min(b, L - 1) - a + 1) * (d if n < 0 else n) for a, b, n in runs if a < L)   # per query: the columns used, summed over distances
     tiles = sum(min(block_size, L - m0) * (min(m0, S) + min(block_size, L - m0)) for m0 in range(0, L, block_size))   # tile cells
     chunked = 2 * d * max(L - S - 1, 0) ** 2 + 4 * d * tiles + 2 * L * cols
