@@ -1,6 +1,5 @@
 "The package: its version, that it equals what the notebooks export, and that it builds and imports as a wheel."
 import configparser, shutil, subprocess, sys, zipfile
-from pathlib import Path
 import wavelet_pos
 from conftest import ROOT, tool
 

@@ -10,7 +10,7 @@ nbdev 2's `nbdev_proc_nbs` insists on installing Quarto first; here we call the 
 `nbdev_docs` renders the same `_proc/` folder.
 """
 from __future__ import annotations
-import argparse, io, json, os, re, shutil, subprocess, sys, tarfile, tempfile
+import argparse, json, os, re, shutil, subprocess, sys, tarfile, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

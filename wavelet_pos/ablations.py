@@ -6,12 +6,10 @@
 from __future__ import annotations
 import dataclasses, json, math
 from pathlib import Path
-import torch
-from .experiments import GridSpec, ROWS, run_cell, slug, cell_name, grid_records, _streams
+from .experiments import GridSpec, run_cell, cell_name, grid_records, _streams
 from .evaluate import mean_sd_n
 from .model import get_config
-from .positions import make_encoding
-from .provenance import atomic_write, load_results
+from .provenance import atomic_write
 
 # %% auto #0
 __all__ = ['PAPER_HEAD_DIM', 'TABLE3_FAMILIES', 'PAPER_TABLE3_SHAPES', 'HEAD_DIM', 'TABLE3_SHAPES', 'TABLE3_KEYS', 'TABLE3_ROWS',

@@ -8,7 +8,7 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .positions import PositionalEncoding, reference_scores, make_encoding, ENCODINGS
+from .positions import PositionalEncoding
 
 # %% auto #0
 __all__ = ['REL_METHODS', 'METHODS', 'FAST_MIN_PAIRS', 'BIAS_FAST_MIN_PAIRS', 'rel_scores_naive', 'rel_scores_tip1',

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #8304560d
 from __future__ import annotations
-import argparse, json, math, sys, time
+import argparse, sys, time
 from pathlib import Path
 import torch
 

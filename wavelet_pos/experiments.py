@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_table1_small.ipynb #eaa8311a
 from __future__ import annotations
-import dataclasses, json, math, re, time
+import dataclasses, json, re, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch

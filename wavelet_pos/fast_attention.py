@@ -5,9 +5,8 @@
 # %% ../nbs/11_fast_attention.ipynb #1063570c
 from __future__ import annotations
 import dataclasses, functools, math, sys, time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import torch
-import torch.nn.functional as F
 from .positions import PositionalEncoding
 from .attention import attention as attention_ref
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -15,7 +14,8 @@ from torch.utils._pytree import tree_flatten
 
 # %% auto #0
 __all__ = ['BACKENDS', 'BENCH_METHODS', 'GPU_METHODS', 'GPU_BLOCK', 'BandPlan', 'band_plan', 'skew', 'chunked_attention',
-           'fast_attention', 'flex_banded_attention', 'band_share', 'cost_model', 'peak_memory', 'benchmark', 'main']
+           'fast_attention', 'flex_banded_attention', 'band_share', 'cost_model', 'peak_memory', 'round_robin',
+           'benchmark', 'main']
 
 # %% ../nbs/11_fast_attention.ipynb #f976c08d
 def _first_position(pos: torch.Tensor, name: str) -> int:
@@ -121,6 +121,7 @@ def band_plan(q0: int,  # position of the first query
               fused_far: bool = True,  # True: tiles hold the band, far keys go to fused calls; False: tiles hold every visible key
               dim_support: tuple | None = None,  # per table column in its stored order, its own support (<= S); None: every column reaches S
               far_block: int | None = None,  # cut the far calls into query chunks of this many rows (each chunk then gets its own bias reference); None: whole calls
+              biased: bool = False,  # the tiles will carry a bias (their backward then flushes tiny weights)
              ) -> BandPlan:  # the blocks, table runs and far calls
     "Split queries into blocks; per block the tile of keys it needs; the far keys as a few fused calls."
     shift, S = q0 - k0, support
@@ -136,7 +137,7 @@ def band_plan(q0: int,  # position of the first query
         far = _far_calls(shift, Lq, Lk, S, False)
         if not causal: far += _far_calls(Lk - Lq - shift, Lq, Lk, S, True)   # m-n < -S, as m-n > S on the reversed sequences
         if far_block: far = _chunk_far(far, far_block)
-    return BandPlan(blocks, shift, S, causal, _runs(dim_support, S, causal), fused_far, far)
+    return BandPlan(blocks, shift, S, causal, _runs(dim_support, S, causal), fused_far, far, biased=biased)
 
 # %% ../nbs/11_fast_attention.ipynb #405c5157
 def skew(R: torch.Tensor,  # (..., bq, bq+nk-1) contiguous; column u holds distance (top-left distance + bq-1) - u
@@ -228,6 +229,10 @@ def _merge_into(out, lse, o, l):
     out.mul_(w_old[..., None]).add_(o.to(out.dtype) * w_new[..., None]); lse.copy_(L)
 
 # %% ../nbs/11_fast_attention.ipynb #4ebf00b2
+def _first_column(n: int, d: int) -> int:
+    "The first of the d table columns a run uses: the last n (n = -1: all)."
+    return 0 if n < 0 else d - n
+
 def _tile_R(plan, qp, T, qs, qe, ks, ke, dtype):
     "The additive tile before the skew, (B|1, H|1, bq, bq+nk-1): column u holds distance top-u; position term in the band, -inf where masked or far, 0 elsewhere."
     cols, top = plan.columns(qs, qe, ks, ke)
@@ -243,11 +248,11 @@ def _tile_R(plan, qp, T, qs, qe, ks, ke, dtype):
         d = qp.shape[-1]
         q2, R2 = qp.reshape(-1, d), R.view(-1, nT)
         for u0, u1, n, r0 in cols:
-            c = 0 if n < 0 else d - n                      # the run's columns: the last n
+            c = _first_column(n, d)
             torch.mm(q2[:, c:], T[0, r0:r0 + u1 - u0, c:].transpose(0, 1), out=R2[:, u0:u1])
     else:
         for u0, u1, n, r0 in cols:
-            c = 0 if n < 0 else qp.shape[-1] - n
+            c = _first_column(n, qp.shape[-1])
             R[..., u0:u1] = qp[..., c:] @ T[:, r0:r0 + u1 - u0, c:].transpose(-1, -2)
     return R
 
@@ -333,7 +338,7 @@ class _BandedAttention(torch.autograd.Function):
                 skew(dR, ke - ks).copy_(ds)                                     # the strided view does not overlap itself
                 qpb = qp[:, :, qs:qe]
                 for u0, u1, n, r0 in plan.columns(qs, qe, ks, ke)[0]:          # the position term's share, run by run
-                    c = 0 if n < 0 else qp.shape[-1] - n
+                    c = _first_column(n, qp.shape[-1])
                     Tb = T[:, r0:r0 + u1 - u0, c:].to(acc)
                     dqp[:, :, qs:qe, c:] += dR[..., u0:u1] @ Tb
                     if dT is not None:
@@ -381,7 +386,7 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
     split = encoding.has_bias and encoding.has_split_bias and causal and _fused_kind(q, v) == 'cpu'   # the bias can ride along the far calls
     if split: S = max(S, block_size)                           # a band of Bq keys in the tiles, so each far chunk's key terms stay small (see below)
     plan = band_plan(q0, Lq, k0, Lk, S, block_size, causal, fused_far=_fused_ok(q, v) and (split or not encoding.has_bias),
-                     dim_support=ds, far_block=block_size if split else None)
+                     dim_support=ds, far_block=block_size if split else None, biased=encoding.has_bias)
     qc, qp = encoding.rel_queries(q) if encoding.has_rel else (q, q)
     T = None
     if encoding.has_rel:
@@ -394,18 +399,17 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
                else 'a learned table (the kernel has no dT)' if T is not None and T.requires_grad else None)
         if why: raise ValueError(f"band_kernel='triton' cannot take {type(encoding).__name__}: {why}; use the tiles (backend='chunked')")
         plan = dataclasses.replace(plan, band_kernel=True, kernel_block=block_size)
-    plan.biased = encoding.has_bias
     if encoding.has_bias:
         def bias_fn(qs, qe, a, b):
             return encoding.bias(q_pos[qs:qe], k_pos[a:b]).detach().to(_acc_dtype(q.dtype))[None]
     else: bias_fn = lambda *a: None
-    far_fn = lambda call: (None, None)
     if split:
         def far_fn(call):                                      # positions relative to the call's last key: exact integers, small terms
             _, qa, qb, ka, kb, _ = call
             r = k0 + kb - 1
             a, b = encoding.bias_terms(torch.arange(q0 + qa - r, q0 + qb - r, device=q.device), torch.arange(k0 + ka - r, k0 + kb - r, device=q.device))
             return b.detach().to(q.dtype)[None, :, None].expand(1, b.shape[0], qb - qa, kb - ka), a.detach().to(_acc_dtype(q.dtype))
+    else: far_fn = lambda call: (None, None)
     scale = 1 / math.sqrt(d)
     qcs = qc * scale
     return _BandedAttention.apply(qcs, qcs if qp is qc else qp * scale, k, v, T, plan, bias_fn, far_fn)   # one copy when both are q
@@ -456,7 +460,6 @@ def flex_banded_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rot
     Lq, Lk, d = q.shape[-2], k.shape[-2], q.shape[-1]
     shift = _first_position(q_pos, 'q_pos') - _first_position(k_pos, 'k_pos')   # t = m - n = q_idx - kv_idx + shift
     scale = 1 / math.sqrt(d)
-    score_mod = None
     qc = q
     if encoding.has_rel:
         S = int(encoding.support)
@@ -468,6 +471,7 @@ def flex_banded_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rot
         def score_mod(score, b, h, q_idx, kv_idx):
             t = q_idx - kv_idx + shift
             return score + torch.where((t >= lo) & (t <= hi), R[b, h, q_idx, (t - lo).clamp(0, n - 1)], 0.0)
+    else: score_mod = None
     block_mask = None
     if causal:
         block_mask = create_block_mask(lambda b, h, q_idx, kv_idx: q_idx + shift >= kv_idx, None, None, Lq, Lk, device=q.device)
@@ -545,6 +549,27 @@ def _bench_fn(method, q, k, v, pos, wav, rope, alibi, block_size=128):
         return lambda: fl(q, k, v, score_mod=lambda s, b, h, qi, ki: s - slopes[h] * (qi - ki), block_mask=bm)
     raise ValueError(f"method={method!r} is unknown; choose one of {list(BENCH_METHODS)}")
 
+def round_robin(fns: dict,  # name -> tuple of functions of no arguments (e.g. forward, forward+backward)
+                repeats: int,  # timed rounds after one warm-up round
+                sync=None,  # called after each function, before the clock stops (e.g. torch.cuda.synchronize)
+                on_error=None,  # on_error(name, exception) when one of a name's functions raises; that name is then dropped. None: raise
+                tick=None,  # tick(name) after each name's turn in a round (e.g. to advance a progress bar)
+               ) -> dict:  # name -> the minimum seconds of each of its functions over the timed rounds (failed names left out)
+    "Time functions round-robin, so that a change of machine load hits every one alike; round 0 is the warm-up."
+    best = {name: [math.inf] * len(fs) for name, fs in fns.items()}
+    for r in range(repeats + 1):
+        for name in list(best):
+            try:
+                for i, f in enumerate(fns[name]):
+                    t0 = time.perf_counter(); f()
+                    if sync: sync()
+                    if r: best[name][i] = min(best[name][i], time.perf_counter() - t0)
+            except Exception as e:
+                if on_error is None: raise
+                del best[name]; on_error(name, e)
+            if tick: tick(name)
+    return best
+
 BENCH_METHODS = ('wavelet_fast', 'wavelet_chunked', 'wavelet_triton', 'rope_sdpa', 'alibi_sdpa', 'alibi_fast', 'alibi_flex', 'wavelet_tip2', 'wavelet_banded')
 
 def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
@@ -565,9 +590,7 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
     dt = getattr(torch, dtype)
     wav = WaveletRPE(head_dim, heads, **(wavelet_kwargs or {})).to(device)
     rope, alibi = RoPE(head_dim, heads).to(device), ALiBi(head_dim, heads).to(device)
-    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
-    def timed(f):
-        t0 = time.perf_counter(); f(); sync(); return time.perf_counter() - t0
+    sync = torch.cuda.synchronize if device == 'cuda' else None
     rows = []
     for L in lengths:
         g = torch.Generator(device=device).manual_seed(L)
@@ -581,22 +604,17 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
             def fo(fwd=fwd):
                 with torch.no_grad(): fwd()
             fns[m] = (fo, fb)
-        best = {(m, p): float('inf') for m in fns for p in (0, 1)}
-        for r in range(repeats + 1):          # round-robin over the methods, so a change of machine load hits them all alike
-            for m, fs in list(fns.items()):
-                try:
-                    for p, f in enumerate(fs):
-                        t = timed(f)
-                        if r: best[m, p] = min(best[m, p], t)      # round 0 is the warm-up
-                except Exception as e:                             # recorded, not fatal: the GPU target asks whether Tip 2 is slow or OOM,
-                    oom = isinstance(e, torch.OutOfMemoryError)    # and a method that fails on a new machine must not cost the others
-                    del fns[m]; q.grad = k.grad = v.grad = None
-                    if torch.cuda.is_available(): torch.cuda.empty_cache()
-                    rows.append(dict(method=m, L=L, fwd_s=None, fwdbwd_s=None, fwd_peak_bytes=None, fwdbwd_peak_bytes=None, oom=oom,
-                                     **({} if oom else dict(error=f'{type(e).__name__}: {e}'[:500]))))
-                    if verbose: print(rows[-1], flush=True)
-        for m, (fo, fb) in fns.items():
-            row = dict(method=m, L=L, fwd_s=best[m, 0], fwdbwd_s=best[m, 1], fwd_peak_bytes=peak_memory(fo), fwdbwd_peak_bytes=peak_memory(fb))
+        def failed(m, e):                     # recorded, not fatal: the GPU target asks whether Tip 2 is slow or OOM,
+            oom = isinstance(e, torch.OutOfMemoryError)    # and a method that fails on a new machine must not cost the others
+            q.grad = k.grad = v.grad = None
+            if torch.cuda.is_available(): torch.cuda.empty_cache()
+            rows.append(dict(method=m, L=L, fwd_s=None, fwdbwd_s=None, fwd_peak_bytes=None, fwdbwd_peak_bytes=None, oom=oom,
+                             **({} if oom else dict(error=f'{type(e).__name__}: {e}'[:500]))))
+            if verbose: print(rows[-1], flush=True)
+        best = round_robin(fns, repeats, sync, on_error=failed)
+        for m, (t_fwd, t_fwdbwd) in best.items():
+            fo, fb = fns[m]
+            row = dict(method=m, L=L, fwd_s=t_fwd, fwdbwd_s=t_fwdbwd, fwd_peak_bytes=peak_memory(fo), fwdbwd_peak_bytes=peak_memory(fb))
             q.grad = k.grad = v.grad = None
             rows.append(row)
             if verbose: print(row, flush=True)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/21_gpu_runs.ipynb #7f8caab5
 from __future__ import annotations
-import argparse, dataclasses, json, math, sys, tempfile, time, warnings
+import argparse, dataclasses, json, math, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch

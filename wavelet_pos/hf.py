@@ -4,16 +4,15 @@
 
 # %% ../nbs/13_hf.ipynb #17c9cb8a
 from __future__ import annotations
-import copy, math, time
+import copy, functools, math
 from collections.abc import Sequence
 import torch
 from torch import nn
-import torch.nn.functional as F
-from .positions import PositionalEncoding, RoPE, make_encoding
+from .positions import PositionalEncoding, RoPE
 from .attention import attention, resolve_method
-from .fast_attention import peak_memory
+from .fast_attention import peak_memory, round_robin
 from tqdm.auto import tqdm
-from .model import TransformerLM, RMSNorm, _is_absolute, layer_encodings
+from .model import TransformerLM, RMSNorm, _is_absolute, layer_encodings, token_nll
 try:
     import transformers
     from transformers import AttentionInterface, AttentionMaskInterface
@@ -180,8 +179,7 @@ class HFLM(nn.Module):
     def nll(self, inputs: torch.Tensor,  # token ids (B, L)
             targets: torch.Tensor,  # next-token ids (B, L)
            ) -> torch.Tensor:  # per-token negative log-likelihood in nats, (B, L), float32
-        logits = self(inputs).float()
-        return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction='none').view(targets.shape)
+        return token_nll(self(inputs), targets)
     def loss(self, inputs, targets): return self.nll(inputs, targets).mean()
 
 # %% ../nbs/13_hf.ipynb #e1d8e08a
@@ -210,24 +208,19 @@ def hf_benchmark(lengths: Sequence[int] = (1024, 2048, 4096, 8192),  # sequence 
         m = LlamaForCausalLM(cfg).model          # the decoder; `use_encoding` finds its layers and rotary_emb the same way
         if name != NATIVE: use_encoding(m, name)
         models[name] = m.to(device, getattr(torch, dtype))
-    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
+    sync = torch.cuda.synchronize if device == 'cuda' else None
     rows, bar = [], tqdm(total=len(lengths) * (repeats + 1) * len(models), desc='hf_benchmark', disable=not progress)
     for L in lengths:
         ids = torch.randint(0, kw['vocab_size'], (1, L), generator=torch.Generator().manual_seed(seed + L)).to(device)
         def fwd(m):
             with torch.no_grad(): m(ids)
         def fwdbwd(m): m(ids).last_hidden_state.float().square().mean().backward(); m.zero_grad(set_to_none=True)
-        best = {}
-        for r in range(repeats + 1):               # round-robin, so a change of machine load hits every encoding alike
-            for name, m in models.items():
-                for part, f in (('fwd_s', fwd), ('fwdbwd_s', fwdbwd)):
-                    t0 = time.perf_counter(); f(m); sync(); t = time.perf_counter() - t0
-                    if r: best[name, part] = min(best.get((name, part), math.inf), t)
-                bar.update(); bar.set_postfix(L=L, encoding=name)
+        def tick(name): bar.update(); bar.set_postfix(L=L, encoding=name)
+        best = round_robin({name: (functools.partial(fwd, m), functools.partial(fwdbwd, m)) for name, m in models.items()}, repeats, sync, tick=tick)
         for name, m in models.items():
             layer = _attention_layers(m)[0]
             method = 'sdpa' if name == NATIVE else resolve_method(layer.position_encoding, 'auto', L, L, device=device)
-            rows.append(dict(encoding=name, L=L, method=method, fwd_s=best[name, 'fwd_s'], fwdbwd_s=best[name, 'fwdbwd_s'],
+            rows.append(dict(encoding=name, L=L, method=method, fwd_s=best[name][0], fwdbwd_s=best[name][1],
                              fwd_bytes=peak_memory(lambda: fwd(m)), fwdbwd_bytes=peak_memory(lambda: fwdbwd(m))))
     bar.close()
     return rows

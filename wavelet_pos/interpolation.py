@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .positions import PositionalEncoding, RoPE, WaveletRPE, rope_angles, apply_rope
-from .length_rise import Delegate, NotApplicable, LogNScaled, _check_int, ROWS, CELLS, MORE_CELLS, RUNS, intervention_records, ppl_wide
+from .length_rise import Delegate, NotApplicable, LogNScaled, _check_int, ROWS, CELLS, MORE_CELLS, RUNS, intervention_records
 from .provenance import load_result
 
 # %% auto #0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_model.ipynb #2bba8305
 from __future__ import annotations
-import math, dataclasses
+import dataclasses
 from dataclasses import dataclass, field, asdict
 import torch
 import torch.nn as nn
@@ -14,7 +14,7 @@ from .attention import MultiHeadAttention, KVCache
 
 # %% auto #0
 __all__ = ['NORMS', 'MLPS', 'CONFIGS', 'ModelConfig', 'get_config', 'RMSNorm', 'make_norm', 'MLP', 'AdaptiveInput', 'Block',
-           'layer_encodings', 'TransformerLM', 'layer_weights', 'attention_maps']
+           'layer_encodings', 'token_nll', 'TransformerLM', 'layer_weights', 'attention_maps']
 
 # %% ../nbs/06_model.ipynb #c3ca8ad0
 NORMS = ('layernorm', 'rmsnorm')
@@ -179,6 +179,12 @@ def layer_encodings(name: str,  # a `make_encoding` name
     learned = any(True for _ in first.parameters())
     return [first] + [make() if learned else first for _ in range(n_layers - 1)]
 
+def token_nll(logits: torch.Tensor,  # (B, L, V), any float dtype
+              targets: torch.Tensor,  # next-token ids (B, L)
+             ) -> torch.Tensor:  # per-token negative log-likelihood in nats, (B, L), float32
+    "Cross-entropy of each target under its logits, computed in float32."
+    return F.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), reduction='none').view(targets.shape)
+
 class TransformerLM(nn.Module):
     "Decoder-only pre-norm Transformer language model with a pluggable positional encoding."
     def __init__(self, cfg: ModelConfig):  # the model configuration (see `get_config`)
@@ -243,8 +249,7 @@ class TransformerLM(nn.Module):
         h = self.hidden(inputs)
         if self.cfg.adaptive:
             return -self.head(h.flatten(0, 1).float(), targets.flatten()).output.view(targets.shape)
-        logits = self.head(h).float()
-        return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction='none').view(targets.shape)
+        return token_nll(self.head(h), targets)
 
     def loss(self, inputs: torch.Tensor,  # token ids (B, L)
              targets: torch.Tensor,  # next-token ids (B, L)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_provenance.ipynb #46d61b30
 from __future__ import annotations
-import json, os, platform, subprocess, tempfile, time, datetime
+import json, os, platform, subprocess, tempfile, datetime
 from pathlib import Path
 from typing import Any
 

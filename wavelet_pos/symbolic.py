@@ -185,9 +185,9 @@ def rope_wavelet_matrix(d: int,  # head dimension (even)
                         base=10000,  # RoPE base
                        ) -> sp.Matrix:  # d x d block lower-triangular, block (i, j) = B(m theta_i) for j <= i (Eq. 28, typos fixed)
     "The RoPE-based wavelet matrix of Appendix A.5 (Eq. 28)."
-    th = rope_thetas(d, base); h = d // 2
+    th = rope_thetas(d, base)
     out = sp.zeros(d, d)
-    for i in range(h):
+    for i in range(d // 2):
         for j in range(i + 1): out[2 * i:2 * i + 2, 2 * j:2 * j + 2] = rotation_block(m * th[i])
     return out
 
@@ -195,7 +195,7 @@ def rope_wavelet_matrix(d: int,  # head dimension (even)
 def pair_cumsum_matrix(d: int,  # head dimension (even)
                       ) -> sp.Matrix:  # d x d block lower-triangular with 2x2 identity blocks: pair i <- sum of pairs 1..i
     "The fixed mixing C with rope_wavelet_matrix(d, m) = rope_matrix(d, m) * C."
-    _check_d(d); h = d // 2
+    _check_d(d)
     return sp.Matrix(d, d, lambda r, c: 1 if (r % 2 == c % 2 and c // 2 <= r // 2) else 0)
 
 # %% ../nbs/01_rope_as_wavelet.ipynb #9d231c07

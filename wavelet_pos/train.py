@@ -4,16 +4,16 @@
 
 # %% ../nbs/07_train.ipynb #f70e80ed
 from __future__ import annotations
-import dataclasses, io, json, math, os, random, tempfile, time
+import json, math, os, random, tempfile, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Callable
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .model import ModelConfig, TransformerLM, get_config
+from .model import ModelConfig, TransformerLM
 from .data import lm_batches
-from .provenance import save_result, load_result
+from .provenance import save_result
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'TrainConfig', 'default_train_config', 'lr_factor', 'CheckpointError', 'save_checkpoint',

@@ -4,7 +4,6 @@
 
 # %% ../nbs/00_wavelets.ipynb #ad3838b6
 from __future__ import annotations
-import math
 from typing import Callable
 import numpy as np
 import torch
