@@ -41,6 +41,27 @@ def test_execute_nb_merges_split_streams():
     assert json.loads(nbformat.writes(nbformat.v4.new_notebook(cells=[cell])))['cells'][0]['outputs'][0]['text'] == ['ab']
 
 
+def test_execute_nb_writes_progress_bars_as_their_final_text():
+    "A static page cannot draw a widget: tqdm's bar is kept as the text of its last state, never as its '0%' placeholder."
+    sys.path.insert(0, str(ROOT/'tools'))
+    from execute_nb import static_outputs, WIDGET
+    html = lambda v: {'model_name': 'HTMLModel', 'state': {'value': v}}
+    state = {'box': {'model_name': 'HBoxModel', 'state': {'children': ['IPY_MODEL_l', 'IPY_MODEL_b', 'IPY_MODEL_r']}},
+             'l': html('grid:\u2007100%'), 'r': html('\u20075/5\u2007[00:01&lt;00:00,\u20074.10it/s]'),
+             'b': {'model_name': 'FloatProgressModel', 'state': {'value': 5.0, 'max': 5.0}}}
+    bar = lambda mid: {'output_type': 'display_data', 'metadata': {}, 'data': {'text/plain': 'grid:   0%|', WIDGET: {'model_id': mid}}}
+    out = static_outputs([bar('box'), bar('gone'), {'output_type': 'stream', 'name': 'stdout', 'text': 'x'}], state)
+    assert [o['output_type'] for o in out] == ['display_data', 'stream']     # a widget without state is dropped
+    assert out[0]['data'] == {'text/plain': 'grid: 100%|██████████| 5/5 [00:01<00:00, 4.10it/s]'}
+
+
+def test_committed_notebooks_hold_no_widgets():
+    "What the docs render: a widget output would show only its placeholder text (e.g. a progress bar at 0%)."
+    bad = [(p.name, c.get('id')) for p in sorted((ROOT/'nbs').glob('*.ipynb')) for c in json.loads(p.read_text())['cells']
+           if any('application/vnd.jupyter.widget-view+json' in o.get('data', {}) for o in c.get('outputs', []))]
+    assert not bad, f"widget outputs (run the notebook with tools/execute_nb.py, which writes their final text): {bad}"
+
+
 def test_gpu_session_rehearsal(tmp_path):
     "The prepared GPU session, rehearsed at toy size on the CPU: every stage runs and leaves its file where the device returns it."
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'gpu_session.py'), '--rehearse', '--out', str(tmp_path), '--budget', '400'],
