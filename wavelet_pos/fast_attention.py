@@ -496,7 +496,7 @@ def cost_model(L: int,  # sequence length
     "Forward FLOPs and peak extra elements per head of causal attention with the position term, by method."
     content = 2 * d * L * L
     runs = _runs(_column_order(dim_support)[1], S, True)
-    cols = sum((min(b, L - 1) - a + 1) * (d if n < 0 else n) for a, b, n in runs if a < L)   # per query: the columns used, summed over distances
+    cols = sum((min(b, L - 1) - a + 1) * (d - _first_column(n, d)) for a, b, n in runs if a < L)   # per query: the columns used, summed over distances
     tiles = sum(min(block_size, L - m0) * (min(m0, S) + min(block_size, L - m0)) for m0 in range(0, L, block_size))   # tile cells
     chunked = 2 * d * max(L - S - 1, 0) ** 2 + 4 * d * tiles + 2 * L * cols
     return {'rope_sdpa': (content, 0),

@@ -214,12 +214,11 @@ class TransformerXL(PositionalEncoding):
     def rel_queries(self, q): return q + self.u[:, None, :].to(q), q + self.v[:, None, :].to(q)
 
 # %% ../nbs/03_positions.ipynb #60bb8597
-def _same_key(old: tuple, new: tuple) -> bool:
-    "Same distances (values, dtype), the very same a and b unchanged since, and the same wavelet and convention."
-    d0, d1 = old[0], new[0]
-    return (d0.dtype == d1.dtype and d0.shape == d1.shape and torch.equal(d0, d1)
-            and all(x is y for x, y in zip(old[1:], new[1:]) if isinstance(x, torch.Tensor)) and old[2] == new[2] and old[4] == new[4]
-            and old[5] is new[5] and old[6] == new[6])
+def _same_inputs(last: tuple, distances: torch.Tensor, deps: tuple) -> bool:
+    "Whether a kept (distances, deps, table) was made from these: equal distances (and dtype); deps tensors the very same objects, the rest equal."
+    d0, deps0, _ = last
+    return (d0.dtype == distances.dtype and d0.shape == distances.shape and torch.equal(d0, distances)
+            and all(x is y if isinstance(x, torch.Tensor) else x == y for x, y in zip(deps0, deps)))
 
 class WaveletRPE(PositionalEncoding):
     "Wavelet relative position representation of Sec. 5.1 (Eq. 10-14): a fixed table, no clipping, any length."
@@ -245,16 +244,16 @@ class WaveletRPE(PositionalEncoding):
         self.dim_support = None if r1 is None or r2 is None else tuple(map(max, r1, r2))
         self.support = None if self.dim_support is None else max(self.dim_support)
     def rel_table(self, distances):
-        key, last = self._table_key(distances), self.__dict__.get('_last_table')
-        if key is not None and last is not None and _same_key(last[0], key): return last[1].clone()   # a copy: callers may write into it
+        deps, last = self._table_deps(distances), self.__dict__.get('_last_table')
+        if deps is not None and last is not None and _same_inputs(last, distances, deps): return last[2].clone()   # a copy: callers may write into it
         t, a, b = (x.to(torch.float64) for x in (distances, self.a, self.b))   # a, b were checked once, in __init__ (no device sync here)
         T = self.psi.values(t if self.convention == 'distance' else -t, a, b)[None]
-        if key is not None: self.__dict__['_last_table'] = (key, T.clone())
+        if deps is not None: self.__dict__['_last_table'] = (distances.clone(), deps, T.clone())
         return T
-    def _table_key(self, distances):
-        "What the table depends on, to reuse the last one on the CPU (a comparison there costs no device sync); None: do not keep it."
+    def _table_deps(self, distances):
+        "What else the table depends on, to reuse the last one on the CPU (comparing distances there costs no device sync); None: do not keep it."
         if distances.device.type != 'cpu' or distances.requires_grad: return None
-        try: return (distances.clone(), self.a, self.a._version, self.b, self.b._version, self.psi, self.convention)
+        try: return (self.a, self.a._version, self.b, self.b._version, self.psi, self.convention)
         except RuntimeError: return None                                     # inference tensors have no version counter
     def __getstate__(self): return {k: v for k, v in super().__getstate__().items() if k != '_last_table'}
     def extra_repr(self):
