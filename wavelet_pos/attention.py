@@ -11,7 +11,7 @@ from torch import nn
 from .positions import PositionalEncoding
 
 # %% auto #0
-__all__ = ['REL_METHODS', 'METHODS', 'FAST_MIN_PAIRS', 'BIAS_FAST_MIN_PAIRS', 'rel_scores_naive', 'rel_scores_tip1',
+__all__ = ['REL_METHODS', 'METHODS', 'FAST_MIN_SCORES', 'BIAS_FAST_MIN_PAIRS', 'rel_scores_naive', 'rel_scores_tip1',
            'rel_scores_tip2', 'rel_scores_banded', 'resolve_method', 'attention', 'KVCache', 'MultiHeadAttention']
 
 # %% ../nbs/04_attention.ipynb #3f6b9d90
@@ -88,8 +88,8 @@ REL_METHODS = {'naive': rel_scores_naive, 'tip1': rel_scores_tip1, 'tip2': rel_s
 
 # %% ../nbs/04_attention.ipynb #f04c7b43
 METHODS = ('auto', 'naive', 'tip1', 'tip2', 'banded', 'sdpa', 'fast')
-FAST_MIN_PAIRS = 1024 * 1024  # on CPU, 'auto' takes 'fast' from this many (query, key) pairs on even when all keys are in the band (about 0.45x Tip 2's time at L=1024, d=128: results/fast_attention/cpu.json); single-query decoding steps stay with Tip 2, faster there
-BIAS_FAST_MIN_PAIRS = 512 * 512  # on CPU, 'auto' takes 'fast' for a causal bias that splits (ALiBi) from this many (query, key) pairs on (at L=512, H=8, d=128, 2 threads: 0.5x the stored-bias SDPA's time forward and forward+backward; at L=256 about equal)
+FAST_MIN_SCORES = 2 ** 18  # on CPU, 'auto' takes 'fast' inside the band from this many scores B*H*Lq*Lk on: the smallest power of two from which 'fast' beat Tip 2, forward and forward+backward, in every measured shape (results/fast_attention/crossover_cpu.json)
+BIAS_FAST_MIN_PAIRS = 2 ** 18  # on CPU, 'auto' takes 'fast' for a causal bias that splits (ALiBi) from this many (query, key) pairs Lq*Lk on, whatever B and H (the stored bias is shared by the batch, so a larger batch does not favour 'fast'); same rule, same file
 
 def resolve_method(encoding: PositionalEncoding,  # the encoding
                    method: str,  # one of `METHODS`
@@ -97,8 +97,9 @@ def resolve_method(encoding: PositionalEncoding,  # the encoding
                    n_k: int = 1,  # number of keys
                    causal: bool = True,  # whether a causal mask applies
                    dropout_p: float = 0.0,  # attention dropout ('fast' has none)
-                   device: str = 'cpu',  # device type of the inputs ('cpu', 'cuda', ...): where `FAST_MIN_PAIRS` and `BIAS_FAST_MIN_PAIRS` apply
+                   device: str = 'cpu',  # device type of the inputs ('cpu', 'cuda', ...): where `FAST_MIN_SCORES` and `BIAS_FAST_MIN_PAIRS` apply
                    masked: bool = False,  # whether an extra boolean `mask` applies ('fast' takes none)
+                   n_bh: int = 1,  # batch size x heads: 'auto' counts n_bh * n_q * n_k scores against `FAST_MIN_SCORES`
                   ) -> str:  # the concrete method
     "Check `method` against what `encoding` provides and resolve 'auto'."
     if method not in METHODS: raise ValueError(f"method={method!r} is unknown; choose one of {list(METHODS)}")
@@ -111,7 +112,7 @@ def resolve_method(encoding: PositionalEncoding,  # the encoding
         if S is None: return 'tip2'
         beyond = (S + 1) * (1 if causal else 2) < span                      # some keys lie outside the band
         if dropout_p or masked: return 'banded' if beyond else 'tip2'
-        return 'fast' if beyond or (device == 'cpu' and n_q * n_k >= FAST_MIN_PAIRS) else 'tip2'
+        return 'fast' if beyond or (device == 'cpu' and n_bh * n_q * n_k >= FAST_MIN_SCORES) else 'tip2'
     if method == 'sdpa' and encoding.has_rel:
         raise ValueError(f"method='sdpa' cannot add the content-to-position term of {name}; use one of ['auto', 'naive', 'tip1', 'tip2'{', ' + repr('banded') if encoding.support is not None else ''}]")
     if method in ('tip1', 'tip2', 'banded') and not encoding.has_rel:
@@ -140,7 +141,7 @@ def attention(q: torch.Tensor,  # queries (B, H, Lq, d)
     if q_pos is None: q_pos = k_pos[Lk - Lq:] if Lq <= Lk else torch.arange(Lk - Lq, Lk, device=q.device)
     if mask is not None and (mask.dtype != torch.bool or mask.dim() > 4 or tuple(mask.shape[-2:]) not in ((Lq, Lk), (1, Lk), (Lq, 1), (1, 1))):
         raise ValueError(f"mask has dtype {mask.dtype} and shape {tuple(mask.shape)}; it must be boolean and broadcastable to (B, H, Lq, Lk) = (..., {Lq}, {Lk})")
-    method = resolve_method(encoding, method, Lq, Lk, causal, dropout_p, q.device.type, mask is not None)
+    method = resolve_method(encoding, method, Lq, Lk, causal, dropout_p, q.device.type, mask is not None, math.prod(q.shape[:-2]))
     if method == 'fast':
         from wavelet_pos.fast_attention import fast_attention   # built on this module, so imported here
         return fast_attention(q, k, v, encoding, q_pos, k_pos, causal, rotate=rotate)

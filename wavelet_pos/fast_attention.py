@@ -13,9 +13,9 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
 # %% auto #0
-__all__ = ['BACKENDS', 'BENCH_METHODS', 'GPU_METHODS', 'GPU_BLOCK', 'BandPlan', 'band_plan', 'skew', 'chunked_attention',
-           'fast_attention', 'flex_banded_attention', 'band_share', 'cost_model', 'peak_memory', 'round_robin',
-           'benchmark', 'main']
+__all__ = ['BACKENDS', 'BENCH_METHODS', 'GPU_METHODS', 'GPU_BLOCK', 'CROSSOVER_SHAPES', 'BandPlan', 'band_plan', 'skew',
+           'chunked_attention', 'fast_attention', 'flex_banded_attention', 'band_share', 'cost_model', 'peak_memory',
+           'round_robin', 'benchmark', 'main', 'crossover', 'fast_threshold']
 
 # %% ../nbs/11_fast_attention.ipynb #f976c08d
 def _first_position(pos: torch.Tensor, name: str) -> int:
@@ -652,3 +652,53 @@ def main(argv: list | None = None,  # command-line arguments (default: sys.argv[
     return rows
 
 if __name__ == '__main__' and '__file__' in globals(): main()   # `python -m wavelet_pos.fast_attention ...`
+
+# %% ../nbs/11_fast_attention.ipynb #c1ss0ver
+CROSSOVER_SHAPES = tuple(  # (B, H, d, Lq, Lk): full causal sequences of 64..1024 tokens at three (B, H, d), and decoding windows
+    [(B, H, d, L, L) for B, H, d in ((1, 4, 128), (1, 8, 64), (16, 4, 32)) for L in (64, 128, 256, 384, 512, 768, 1024)] +
+    [(B, H, d, n, L) for B, H, d in ((1, 8, 128), (16, 8, 64)) for n in (1, 16, 64) for L in (256, 1024)])
+
+def crossover(shapes: tuple = CROSSOVER_SHAPES,  # (B, H, d, Lq, Lk) tuples: Lq causal queries at the end of Lk keys
+              encoding: str = 'wavelet',  # a `make_encoding` name with a table ('fast' against 'tip2') or a bias that splits ('fast' against 'sdpa')
+              repeats: int = 5,  # timed rounds (the minimum is kept), after one warm-up round
+              threads: int | None = None,  # torch threads while measuring (None: as set)
+              progress: bool = True,  # show a progress bar
+             ) -> list:  # per shape: B, H, d, Lq, Lk, pairs (Lq*Lk), scores (B*H*Lq*Lk), threads, encoding, ref, fast_fwd_s, ref_fwd_s, fast_fwdbwd_s, ref_fwdbwd_s
+    "Time `attention(method='fast')` against what `'auto'` takes below the threshold, shape by shape, on this machine's CPU."
+    from tqdm.auto import tqdm
+    from wavelet_pos.positions import make_encoding
+    if not shapes: raise ValueError("shapes is empty; give (B, H, d, Lq, Lk) tuples")
+    old, rows = torch.get_num_threads(), []
+    if threads is not None: torch.set_num_threads(threads)
+    try:
+        for B, H, d, Lq, Lk in tqdm(shapes, desc=f'crossover {encoding}', disable=not progress):
+            enc = make_encoding(encoding, d, H)
+            if enc.has_rel: ref = 'tip2'
+            elif enc.has_split_bias: ref = 'sdpa'
+            else: raise ValueError(f"encoding={encoding!r} has neither a table nor a bias that splits: 'auto' never takes 'fast' for it")
+            if Lq > Lk: raise ValueError(f"shape {(B, H, d, Lq, Lk)} has Lq={Lq} > Lk={Lk}; the queries are the last Lq of the keys")
+            if enc.has_rel and enc.support is not None and Lk > enc.support + 1:
+                raise ValueError(f"shape {(B, H, d, Lq, Lk)}: Lk={Lk} reaches beyond the band (support {enc.support}), where 'auto' takes 'fast' anyway")
+            g = torch.Generator().manual_seed(Lq * 100003 + Lk)
+            q = torch.randn(B, H, Lq, d, generator=g).requires_grad_()
+            k, v = (torch.randn(B, H, Lk, d, generator=g).requires_grad_() for _ in range(2))
+            def fns(m):
+                def fo():
+                    with torch.no_grad(): attention_ref(q, k, v, enc, method=m)
+                def fb(): attention_ref(q, k, v, enc, method=m).square().mean().backward()
+                return fo, fb
+            best = round_robin({'fast': fns('fast'), ref: fns(ref)}, repeats)
+            rows.append(dict(B=B, H=H, d=d, Lq=Lq, Lk=Lk, pairs=Lq * Lk, scores=B * H * Lq * Lk, threads=torch.get_num_threads(), encoding=encoding, ref=ref,
+                             fast_fwd_s=best['fast'][0], ref_fwd_s=best[ref][0], fast_fwdbwd_s=best['fast'][1], ref_fwdbwd_s=best[ref][1]))
+    finally: torch.set_num_threads(old)
+    return rows
+
+def fast_threshold(rows: list,  # `crossover` rows
+                   key: str = 'scores',  # what to count: 'scores' (B*H*Lq*Lk) or 'pairs' (Lq*Lk, per batch element and head)
+                  ) -> int:  # the smallest power of two T such that 'fast' beat the reference, forward and forward+backward, in every row with rows[key] >= T
+    "The size from which the measured rows support switching to 'fast'."
+    if key not in ('scores', 'pairs'): raise ValueError(f"key={key!r} is unknown; choose 'scores' (B*H*Lq*Lk) or 'pairs' (Lq*Lk)")
+    if not rows: raise ValueError("rows is empty; measure with `crossover` first")
+    lost = [r[key] for r in rows if r['fast_fwd_s'] >= r['ref_fwd_s'] or r['fast_fwdbwd_s'] >= r['ref_fwdbwd_s']]
+    return 1 if not lost else 2 ** math.floor(math.log2(max(lost)) + 1)
+

@@ -219,7 +219,7 @@ def hf_benchmark(lengths: Sequence[int] = (1024, 2048, 4096, 8192),  # sequence 
         best = round_robin({name: (functools.partial(fwd, m), functools.partial(fwdbwd, m)) for name, m in models.items()}, repeats, sync, tick=tick)
         for name, m in models.items():
             layer = _attention_layers(m)[0]
-            method = 'sdpa' if name == NATIVE else resolve_method(layer.position_encoding, 'auto', L, L, device=device)
+            method = 'sdpa' if name == NATIVE else resolve_method(layer.position_encoding, 'auto', L, L, device=device, n_bh=kw['num_attention_heads'])
             rows.append(dict(encoding=name, L=L, method=method, fwd_s=best[name][0], fwdbwd_s=best[name][1],
                              fwd_bytes=peak_memory(lambda: fwd(m)), fwdbwd_bytes=peak_memory(lambda: fwdbwd(m))))
     bar.close()
