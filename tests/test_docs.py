@@ -5,6 +5,7 @@ maths is typeset (KaTeX runs) on pages that have maths. Screenshots of every pag
 """
 import functools, http.server, json, os, re, shutil, subprocess, sys, threading
 from pathlib import Path
+from urllib.parse import unquote
 import pytest
 from conftest import ROOT
 
@@ -93,5 +94,39 @@ def test_page_in_browser(site, browser, nb, html, title, has_math):
     for h in hrefs:
         if not h.startswith(url): continue
         path = h[len(url):].split('#')[0].split('?')[0].lstrip('/') or 'index.html'
+        frag = unquote(h.split('#', 1)[1]) if '#' in h else ''
         if not (out/path).exists(): broken.append(path)
+        elif frag and f'id="{frag}"' not in _html(out/path): broken.append(f'{path}#{frag}')
     assert not broken, f'{html}: broken internal links {sorted(set(broken))}'
+
+
+@functools.lru_cache(maxsize=None)
+def _html(path: Path) -> str: return path.read_text()
+
+
+def test_links_to_own_pages_are_local(site):
+    "nbdev writes links to the site's own pages as absolute URLs of the published site, and as markdown inside signatures' comments: both are fixed."
+    from nbdev.config import get_config
+    cfg = get_config()
+    base = f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/') + '/'
+    out, _ = site
+    bad = {p.name: n for p in out.glob('*.html') if (n := _html(p).count(f'href="{base}') + len(re.findall(r'<span class="co">[^<]*\[`', _html(p))))}
+    assert not bad, f'absolute or markdown links to this site left in: {bad}'
+    assert '<a href="fast_attention.html#crossover">crossover</a>' in _html(out/'fast_attention.html')   # a name in a signature's comment
+
+
+def test_api_docs_in_source_order(site):
+    "The documentation of the names one cell defines comes in the order they are defined (nbdev 2.4 reverses it)."
+    out, _ = site
+    t = _html(out/'fast_attention.html')
+    pos = [t.find(f'id="{n}"') for n in ('peak_memory', 'round_robin', 'main', 'crossover', 'fast_threshold')]
+    assert -1 not in pos and pos == sorted(pos), pos
+
+
+def test_contents_entries_keep_their_maths(site):
+    "A heading with maths keeps it in the page's table of contents (typeset there too), not raw LaTeX."
+    out, _ = site
+    toc = re.findall(r'<a href="#[^"]+" id="toc-[^"]*"[^>]*>(.*?)</a>', _html(out/'fast_attention.html'), flags=re.S)
+    mem = [e for e in toc if e.startswith('Memory: nothing of size')]
+    assert mem and '<span class="math inline">' in mem[0], mem
+    assert not [e for e in toc if '\\times' in e and '<span class="math' not in e]

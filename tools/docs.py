@@ -43,10 +43,22 @@ def _only_imports_of_mixed_cells():
     P.exec_show_docs._wavelet_pos_patched = True
 
 
+def _show_docs_in_source_order():
+    """nbdev 2.4's `add_show_docs` inserts the `show_doc` cells of one cell's names one by one at the same index, so a
+    cell that defines `a` and then `b` documents `b` first. Handing it the names reversed puts them in source order."""
+    import nbdev.processors as P
+    if getattr(P._def_names, '_wavelet_pos_patched', False): return
+    orig = P._def_names
+    def _def_names(cell, shown): return orig(cell, shown)[::-1]
+    _def_names._wavelet_pos_patched = True
+    P._def_names = _def_names
+
+
 def proc_nbs(skip: str | None = None) -> Path:
     "Process the notebooks for docs exactly as `nbdev_proc_nbs` does, minus its Quarto install step."
     os.chdir(ROOT)
     _only_imports_of_mixed_cells()
+    _show_docs_in_source_order()
     import nbdev.quarto as q, nbdev.doclinks
     from nbdev.config import get_config
     from nbdev.serve import proc_nbs as _proc
@@ -54,7 +66,53 @@ def proc_nbs(skip: str | None = None) -> Path:
     q.refresh_quarto_yml()
     nbdev.doclinks._build_modidx()
     q.nbdev_sidebar.__wrapped__(path=cfg.nbs_path)
-    return Path(_proc(cfg.nbs_path, n_workers=0, **({'skip_file_re': skip} if skip else {})))
+    cache = ROOT/'_proc'   # nbdev reprocesses only notebooks newer than its cache; a change to the processing here redoes all
+    force = cache.exists() and Path(__file__).stat().st_mtime > cache.stat().st_mtime
+    return Path(_proc(cfg.nbs_path, n_workers=0, force=force, **({'skip_file_re': skip} if skip else {})))
+
+
+def _local_links(site: Path) -> int:
+    """nbdev links names to this site's pages as absolute URLs (`doc_host` + `doc_baseurl`), and leaves them as markdown
+    inside the comments of signatures. Links to pages that exist here become relative, so the site works offline and
+    wherever it is served; the markdown ones in comments become links. Returns the number of links made relative."""
+    from nbdev.config import get_config
+    cfg = get_config()
+    base = f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/') + '/'
+    pages, changed = {p.name for p in site.glob('*.html')}, [0]
+    def local(url):
+        rest = url[len(base):] if url.startswith(base) else None
+        if rest is None or rest.split('#')[0] not in pages: return url
+        changed[0] += 1
+        return rest
+    def md_link(m): return f'<a href="{local(m.group(2))}">{m.group(1)}</a>'
+    texts = {}
+    for f in site.glob('*.html'):
+        t = re.sub(r'<span class="co">.*?</span>', lambda m: re.sub(r'\[`([^`\]]+)`\]\(([^)\s]+)\)', md_link, m.group(0)), f.read_text(), flags=re.S)
+        texts[f] = re.sub(r'href="(https?://[^"]+)"', lambda m: f'href="{local(m.group(1))}"', t)
+    ids = {f.name: set(re.findall(r'id="([^"]+)"', t)) for f, t in texts.items()}
+    for f, t in texts.items():   # a link to an anchor its page lacks (a private name nbdev knows but does not document): its text only
+        t = re.sub(r'<a href="([\w.-]+\.html)?#([^"]+)">(.*?)</a>',
+                   lambda m: m.group(0) if m.group(2) in ids.get(m.group(1) or f.name, ()) else m.group(3), t, flags=re.S)
+        if t != f.read_text(): f.write_text(t)
+    return changed[0]
+
+
+def _toc_maths(site: Path) -> int:
+    """The table of contents repeats each heading as plain text, so maths in a heading shows there as raw LaTeX
+    ("L \\times L"); the entry gets the heading's own markup instead, which KaTeX then typesets. Returns the entries changed."""
+    n = 0
+    for f in site.glob('*.html'):
+        t = f.read_text()
+        heads = dict(re.findall(r'<h[2-6] class="anchored" data-anchor-id="([^"]+)">(.*?)</h[2-6]>', t, flags=re.S))
+        def entry(m):
+            nonlocal n
+            inner = heads.get(m.group(2), '')
+            if '<span class="math' not in inner: return m.group(0)
+            n += 1
+            return m.group(1) + re.sub(r'</?a\b[^>]*>', '', inner) + '</a>'
+        new = re.sub(r'(<a href="#([^"]+)" id="toc-[^"]*"[^>]*>)[^<]*</a>', entry, t)
+        if new != t: f.write_text(new)
+    return n
 
 
 def _vendor_katex(site: Path) -> bool:
@@ -118,6 +176,7 @@ def build(out: str | None = None, skip: str | None = None) -> Path:
         r = subprocess.run([sys.executable, '-m', 'smalldocs.cli', 'render', str(src)] if _has_module('smalldocs.cli') else ['smalldocs', 'render', str(src)])
         if r.returncode: sys.exit(r.returncode)
         if not site.exists() and (src/'_site').exists(): shutil.move(str(src/'_site'), site)
+    print('links made local:', _local_links(site), '| contents entries with maths:', _toc_maths(site))
     print('maths offline:', 'yes' if _vendor_katex(site) else 'no (npm unavailable; pages load KaTeX from its CDN)')
     print(f'site: {site}/index.html')
     return site
