@@ -88,6 +88,8 @@ def test_page_in_browser(site, browser, nb, html, title, has_math):
     assert len(imgs) >= n_figs, f'{html}: {n_figs} figures in the notebook, {len(imgs)} images on the page'
     # maths typeset
     if has_math: assert browser.execute_script("return document.querySelectorAll('.katex').length") > 0, f'{html}: maths not typeset'
+    wide = browser.execute_script("return Array.from(document.querySelectorAll('.katex-display')).filter(e => e.scrollWidth > e.clientWidth + 2).map(e => e.textContent.slice(0, 60))")
+    assert not wide, f'{html}: display maths wider than the text column at 1280 px (break it into lines): {wide}'
     # internal links resolve to files of the site
     hrefs = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     broken = []

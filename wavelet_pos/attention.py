@@ -27,7 +27,7 @@ def rel_scores_naive(qp: torch.Tensor,  # position queries (B, H, Lq, d)
                      q_pos: torch.Tensor,  # query positions (Lq,)
                      k_pos: torch.Tensor,  # key positions (Lk,)
                      causal: bool = True,  # unused (kept for a uniform signature)
-                    ) -> torch.Tensor:  # $q^p_m\cdot p_{m-n}$, (B, H, Lq, Lk)
+                    ) -> torch.Tensor:  # q^p_m · p_{m-n}, (B, H, Lq, Lk)
     "Naive: materialise $p_{m,n}$ as (Lq, Lk, d) and a (B, H, Lq, Lk, d) product."
     P = _pair_table(encoding, q_pos, k_pos, qp.dtype)
     return (qp[:, :, :, None, :] * P[None]).sum(-1)
@@ -38,7 +38,7 @@ def rel_scores_tip1(qp: torch.Tensor,  # position queries (B, H, Lq, d)
                     q_pos: torch.Tensor,  # query positions (Lq,)
                     k_pos: torch.Tensor,  # key positions (Lk,)
                     causal: bool = True,  # unused (kept for a uniform signature)
-                   ) -> torch.Tensor:  # $q^p_m\cdot p_{m-n}$, (B, H, Lq, Lk)
+                   ) -> torch.Tensor:  # q^p_m · p_{m-n}, (B, H, Lq, Lk)
     "Tip 1: one (Lq, Lk, d) table, multiplied with the queries as a batched matmul over query positions."
     P = _pair_table(encoding, q_pos, k_pos, qp.dtype)                          # (H|1, Lq, Lk, d)
     out = qp.permute(1, 2, 0, 3) @ P.transpose(-1, -2)                         # (H, Lq, B, d) @ (H|1, Lq, d, Lk)
@@ -61,7 +61,7 @@ def rel_scores_tip2(qp: torch.Tensor,  # position queries (B, H, Lq, d)
                     q_pos: torch.Tensor,  # query positions (Lq,)
                     k_pos: torch.Tensor,  # key positions (Lk,)
                     causal: bool = True,  # True: only t >= 0 is needed (the rest is masked anyway)
-                   ) -> torch.Tensor:  # $q^p_m\cdot p_{m-n}$, (B, H, Lq, Lk); masked entries arbitrary when causal
+                   ) -> torch.Tensor:  # q^p_m · p_{m-n}, (B, H, Lq, Lk); masked entries arbitrary when causal
     "Tip 2: an (L_rel, d) table, $R = Q^p T^\\top$ of shape (B, H, Lq, L_rel), then a gather into (Lq, Lk)."
     dist = _distances(q_pos, k_pos)
     lo, hi = int(dist.min()), int(dist.max())
@@ -74,7 +74,7 @@ def rel_scores_banded(qp: torch.Tensor,  # position queries (B, H, Lq, d)
                       q_pos: torch.Tensor,  # query positions (Lq,)
                       k_pos: torch.Tensor,  # key positions (Lk,)
                       causal: bool = True,  # True: only 0 <= t <= support
-                     ) -> torch.Tensor:  # $q^p_m\cdot p_{m-n}$ inside the band, 0 outside, (B, H, Lq, Lk)
+                     ) -> torch.Tensor:  # q^p_m · p_{m-n} inside the band, 0 outside, (B, H, Lq, Lk)
     "Banded: the content-to-position term only for |m-n| <= support; O(L * band * d)."
     S = encoding.support
     if S is None: raise ValueError(f"method='banded' needs a bounded table; {type(encoding).__name__}.support is None")

@@ -20,8 +20,8 @@ class PositionalEncoding(nn.Module):
     support: int | None = None  # largest |m-n| at which `rel_table` is non-negligible; None = unbounded
     dim_support: tuple | None = None  # per column j of `rel_table`, its own support (all <= `support`); None: every column reaches `support`
     def __init__(self,
-                 head_dim: int,  # $d$, dimensions per head
-                 n_heads: int,  # $H$, number of heads
+                 head_dim: int,  # d, dimensions per head
+                 n_heads: int,  # H, number of heads
                 ):
         super().__init__()
         for name, v in (('head_dim', head_dim), ('n_heads', n_heads)):
@@ -54,8 +54,8 @@ class PositionalEncoding(nn.Module):
         "The bias split on the causal half: `bias[h, m, n] = a[h, m] + b[h, n]` for every m >= n (None: it does not split)."
         return None
 
-    def rel_table(self, distances: torch.Tensor,  # relative distances $t=m-n$ (n,), LongTensor, any sign
-                 ) -> torch.Tensor | None:  # vectors $p_t$, shape (H or 1, n, d); None: no content-to-position term
+    def rel_table(self, distances: torch.Tensor,  # relative distances t = m - n (n,), LongTensor, any sign
+                 ) -> torch.Tensor | None:  # vectors p_t, shape (H or 1, n, d); None: no content-to-position term
         "Content-to-position hook: the table of $p_t$ vectors whose dot product with the query enters the score."
         return None
 
@@ -111,7 +111,7 @@ class Sinusoidal(PositionalEncoding):
 def rope_angles(pos: torch.Tensor,  # positions (L,)
                 head_dim: int,  # even d
                 theta: float = 10000.0,  # base of the frequencies
-               ) -> torch.Tensor:  # (L, d/2) float64 angles $m\theta_i$
+               ) -> torch.Tensor:  # (L, d/2) float64 angles m θ_i
     "RoPE's rotation angles, $\\theta_i = \\text{theta}^{-2(i-1)/d}$."
     inv = theta ** (-torch.arange(0, head_dim, 2, dtype=torch.float64, device=pos.device) / head_dim)
     return pos.to(torch.float64)[:, None] * inv[None]
@@ -150,7 +150,7 @@ def reference_scores(q: torch.Tensor,  # queries (B, H, Lq, d), not yet rotated
                      encoding: PositionalEncoding,  # any encoding
                      q_pos: torch.Tensor,  # query positions (Lq,)
                      k_pos: torch.Tensor,  # key positions (Lk,)
-                    ) -> torch.Tensor:  # scores $e_{m,n}$ before masking and softmax, (B, H, Lq, Lk)
+                    ) -> torch.Tensor:  # scores e_{m,n} before masking and softmax, (B, H, Lq, Lk)
     "Pre-softmax scores from all four hooks, computed the slow, obvious way."
     q, k = encoding.rotate(q, k, q_pos, k_pos)
     qc, qp = encoding.rel_queries(q)
@@ -273,7 +273,7 @@ class RoPEWavelet(PositionalEncoding):
         C = torch.kron(torch.ones(head_dim // 2, head_dim // 2).tril(), torch.eye(2)).double()
         self.register_buffer('C', C, persistent=False)
     def matrices(self, pos: torch.Tensor,  # positions (L,)
-                ) -> torch.Tensor:  # (L, d, d) the matrices $M_m$ of Eq. 28, float64
+                ) -> torch.Tensor:  # (L, d, d) the matrices M_m of Eq. 28, float64
         "The per-position matrices of Eq. 28."
         ang = rope_angles(pos, self.head_dim, self.theta)                 # (L, d/2)
         c, s = ang.cos(), ang.sin()
