@@ -668,6 +668,10 @@ def crossover(shapes: tuple = CROSSOVER_SHAPES,  # (B, H, d, Lq, Lk) tuples: Lq 
     from tqdm.auto import tqdm
     from wavelet_pos.positions import make_encoding
     if not shapes: raise ValueError("shapes is empty; give (B, H, d, Lq, Lk) tuples")
+    for s in shapes:
+        if len(s) != 5 or any(int(x) != x or x < 1 for x in s): raise ValueError(f"shape {tuple(s)} is not five positive integers (B, H, d, Lq, Lk)")
+    if repeats < 1: raise ValueError(f"repeats={repeats!r}: need at least one timed round")
+    if threads is not None and threads < 1: raise ValueError(f"threads={threads!r}: give a positive number of threads, or None to leave them as set")
     old, rows = torch.get_num_threads(), []
     if threads is not None: torch.set_num_threads(threads)
     try:
