@@ -108,9 +108,9 @@ def _html(path: Path) -> str: return path.read_text()
 
 def test_links_to_own_pages_are_local(site):
     "nbdev writes links to the site's own pages as absolute URLs of the published site, and as markdown inside signatures' comments: both are fixed."
-    from nbdev.config import get_config
-    cfg = get_config()
-    base = f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/') + '/'
+    sys.path.insert(0, str(ROOT/'tools'))
+    from docs import site_url
+    base = site_url() + '/'
     out, _ = site
     bad = {p.name: n for p in out.glob('*.html') if (n := _html(p).count(f'href="{base}') + len(re.findall(r'<span class="co">[^<]*\[`', _html(p))))}
     assert not bad, f'absolute or markdown links to this site left in: {bad}'

@@ -71,48 +71,48 @@ def proc_nbs(skip: str | None = None) -> Path:
     return Path(_proc(cfg.nbs_path, n_workers=0, force=force, **({'skip_file_re': skip} if skip else {})))
 
 
-def _local_links(site: Path) -> int:
-    """nbdev links names to this site's pages as absolute URLs (`doc_host` + `doc_baseurl`), and leaves them as markdown
-    inside the comments of signatures. Links to pages that exist here become relative, so the site works offline and
-    wherever it is served; the markdown ones in comments become links. Returns the number of links made relative."""
+def site_url() -> str:
+    "Where the site is published (`doc_host` + `doc_baseurl` of settings.ini), without a trailing slash."
     from nbdev.config import get_config
     cfg = get_config()
-    base = f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/') + '/'
-    pages, changed = {p.name for p in site.glob('*.html')}, [0]
+    return f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/')
+
+
+def _postprocess(site: Path) -> tuple[int, int]:
+    """Fix what nbdev leaves for Quarto in the rendered pages, reading and writing each page once:
+    - nbdev links names to this site's pages as absolute URLs of the published site, and leaves them as markdown inside
+      the comments of signatures: links to pages that exist here become relative (the site works offline and wherever
+      it is served), and the markdown ones become links;
+    - a link to an anchor its page lacks (a private name nbdev knows but does not document) keeps its text only;
+    - the table of contents repeats each heading as plain text, so maths in a heading showed there as raw LaTeX
+      ("L \\times L"): the entry gets the heading's own markup, which KaTeX then typesets.
+    Returns (links made relative, contents entries given their maths)."""
+    base = site_url() + '/'
+    texts = {f: f.read_text() for f in site.glob('*.html')}
+    pages, ids = {f.name for f in texts}, {f.name: set(re.findall(r'id="([^"]+)"', t)) for f, t in texts.items()}
+    n_links = n_toc = 0
     def local(url):
+        nonlocal n_links
         rest = url[len(base):] if url.startswith(base) else None
         if rest is None or rest.split('#')[0] not in pages: return url
-        changed[0] += 1
+        n_links += 1
         return rest
     def md_link(m): return f'<a href="{local(m.group(2))}">{m.group(1)}</a>'
-    texts = {}
-    for f in site.glob('*.html'):
-        t = re.sub(r'<span class="co">.*?</span>', lambda m: re.sub(r'\[`([^`\]]+)`\]\(([^)\s]+)\)', md_link, m.group(0)), f.read_text(), flags=re.S)
-        texts[f] = re.sub(r'href="(https?://[^"]+)"', lambda m: f'href="{local(m.group(1))}"', t)
-    ids = {f.name: set(re.findall(r'id="([^"]+)"', t)) for f, t in texts.items()}
-    for f, t in texts.items():   # a link to an anchor its page lacks (a private name nbdev knows but does not document): its text only
+    for f, old in texts.items():
+        t = re.sub(r'<span class="co">.*?</span>', lambda m: re.sub(r'\[`([^`\]]+)`\]\(([^)\s]+)\)', md_link, m.group(0)), old, flags=re.S)
+        t = re.sub(r'href="(https?://[^"]+)"', lambda m: f'href="{local(m.group(1))}"', t)
         t = re.sub(r'<a href="([\w.-]+\.html)?#([^"]+)">(.*?)</a>',
                    lambda m: m.group(0) if m.group(2) in ids.get(m.group(1) or f.name, ()) else m.group(3), t, flags=re.S)
-        if t != f.read_text(): f.write_text(t)
-    return changed[0]
-
-
-def _toc_maths(site: Path) -> int:
-    """The table of contents repeats each heading as plain text, so maths in a heading shows there as raw LaTeX
-    ("L \\times L"); the entry gets the heading's own markup instead, which KaTeX then typesets. Returns the entries changed."""
-    n = 0
-    for f in site.glob('*.html'):
-        t = f.read_text()
         heads = dict(re.findall(r'<h[2-6] class="anchored" data-anchor-id="([^"]+)">(.*?)</h[2-6]>', t, flags=re.S))
         def entry(m):
-            nonlocal n
+            nonlocal n_toc
             inner = heads.get(m.group(2), '')
             if '<span class="math' not in inner: return m.group(0)
-            n += 1
+            n_toc += 1
             return m.group(1) + re.sub(r'</?a\b[^>]*>', '', inner) + '</a>'
-        new = re.sub(r'(<a href="#([^"]+)" id="toc-[^"]*"[^>]*>)[^<]*</a>', entry, t)
-        if new != t: f.write_text(new)
-    return n
+        t = re.sub(r'(<a href="#([^"]+)" id="toc-[^"]*"[^>]*>)[^<]*</a>', entry, t)
+        if t != old: f.write_text(t)
+    return n_links, n_toc
 
 
 def _vendor_katex(site: Path) -> bool:
@@ -176,7 +176,8 @@ def build(out: str | None = None, skip: str | None = None) -> Path:
         r = subprocess.run([sys.executable, '-m', 'smalldocs.cli', 'render', str(src)] if _has_module('smalldocs.cli') else ['smalldocs', 'render', str(src)])
         if r.returncode: sys.exit(r.returncode)
         if not site.exists() and (src/'_site').exists(): shutil.move(str(src/'_site'), site)
-    print('links made local:', _local_links(site), '| contents entries with maths:', _toc_maths(site))
+    n_links, n_toc = _postprocess(site)
+    print('links made local:', n_links, '| contents entries with maths:', n_toc)
     print('maths offline:', 'yes' if _vendor_katex(site) else 'no (npm unavailable; pages load KaTeX from its CDN)')
     print(f'site: {site}/index.html')
     return site
@@ -237,9 +238,7 @@ def readme_text() -> str:
     figs = {k: v for k, v in res.get('outputs', {}).items()}
     head = f'# {title}\n\n' + (f'> {desc}\n\n' if desc else '')
     # links between pages point at the published site from the README
-    from nbdev.config import get_config
-    cfg = get_config()
-    site = f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/')
+    site = site_url()
     md = re.sub(r'\]\((?!https?:|#)([\w./-]+\.html(?:#[\w-]*)?)\)', lambda m: f']({site}/{m.group(1)})', md)
     return head + re.sub(r'\n{3,}', '\n\n', md).strip() + '\n', figs
 

@@ -549,6 +549,13 @@ def _bench_fn(method, q, k, v, pos, wav, rope, alibi, block_size=128):
         return lambda: fl(q, k, v, score_mod=lambda s, b, h, qi, ki: s - slopes[h] * (qi - ki), block_mask=bm)
     raise ValueError(f"method={method!r} is unknown; choose one of {list(BENCH_METHODS)}")
 
+def _fwd_and_fwdbwd(fwd):
+    "What the benchmarks time for an attention call `fwd`: the forward without autograd, and forward + backward of a scalar loss."
+    def fo():
+        with torch.no_grad(): fwd()
+    def fb(): fwd().float().square().mean().backward()
+    return fo, fb
+
 def round_robin(fns: dict,  # name -> tuple of functions of no arguments (e.g. forward, forward+backward)
                 repeats: int,  # timed rounds after one warm-up round
                 sync=None,  # called after each function, before the clock stops (e.g. torch.cuda.synchronize)
@@ -599,11 +606,7 @@ def benchmark(lengths: tuple = (1024, 2048, 4096, 8192),  # sequence lengths L
         fns = {}
         for m in methods:
             if m in ('wavelet_tip2', 'wavelet_banded', 'alibi_sdpa') and L > max_quadratic: continue
-            fwd = _bench_fn(m, q, k, v, pos, wav, rope, alibi, block_size)
-            def fb(fwd=fwd): fwd().float().square().mean().backward()
-            def fo(fwd=fwd):
-                with torch.no_grad(): fwd()
-            fns[m] = (fo, fb)
+            fns[m] = _fwd_and_fwdbwd(_bench_fn(m, q, k, v, pos, wav, rope, alibi, block_size))
         def failed(m, e):                     # recorded, not fatal: the GPU target asks whether Tip 2 is slow or OOM,
             oom = isinstance(e, torch.OutOfMemoryError)    # and a method that fails on a new machine must not cost the others
             q.grad = k.grad = v.grad = None
@@ -686,12 +689,7 @@ def crossover(shapes: tuple = CROSSOVER_SHAPES,  # (B, H, d, Lq, Lk) tuples: Lq 
             g = torch.Generator().manual_seed(Lq * 100003 + Lk)
             q = torch.randn(B, H, Lq, d, generator=g).requires_grad_()
             k, v = (torch.randn(B, H, Lk, d, generator=g).requires_grad_() for _ in range(2))
-            def fns(m):
-                def fo():
-                    with torch.no_grad(): attention_ref(q, k, v, enc, method=m)
-                def fb(): attention_ref(q, k, v, enc, method=m).square().mean().backward()
-                return fo, fb
-            best = round_robin({'fast': fns('fast'), ref: fns(ref)}, repeats)
+            best = round_robin({m: _fwd_and_fwdbwd(functools.partial(attention_ref, q, k, v, enc, method=m)) for m in ('fast', ref)}, repeats)
             rows.append(dict(B=B, H=H, d=d, Lq=Lq, Lk=Lk, pairs=Lq * Lk, scores=B * H * Lq * Lk, threads=torch.get_num_threads(), encoding=encoding, ref=ref,
                              fast_fwd_s=best['fast'][0], ref_fwd_s=best[ref][0], fast_fwdbwd_s=best['fast'][1], ref_fwdbwd_s=best[ref][1]))
     finally: torch.set_num_threads(old)
