@@ -90,6 +90,12 @@ def test_page_in_browser(site, browser, nb, html, title, has_math):
     if has_math: assert browser.execute_script("return document.querySelectorAll('.katex').length") > 0, f'{html}: maths not typeset'
     wide = browser.execute_script("return Array.from(document.querySelectorAll('.katex-display')).filter(e => e.scrollWidth > e.clientWidth + 2).map(e => e.textContent.slice(0, 60))")
     assert not wide, f'{html}: display maths wider than the text column at 1280 px (break it into lines): {wide}'
+    # code wraps with a hanging indent instead of hiding its ends; the copy button (innerText) still copies it unchanged
+    wide, copy = browser.execute_script("""const c = Array.from(document.querySelectorAll('pre.sourceCode > code'));
+        return [c.filter(e => e.parentElement.scrollWidth > e.parentElement.clientWidth + 2).map(e => e.textContent.slice(0, 60)),
+                c.filter(e => e.innerText.replace(/\\n$/, '') !== e.textContent.replace(/\\n$/, '')).map(e => e.textContent.slice(0, 60))]""")
+    assert not wide, f'{html}: code blocks that scroll at 1280 px: {wide}'
+    assert not copy, f'{html}: code blocks whose copied text differs from their code: {copy}'
     # internal links resolve to files of the site
     hrefs = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     broken = []
@@ -132,3 +138,16 @@ def test_contents_entries_keep_their_maths(site):
     mem = [e for e in toc if e.startswith('Memory: nothing of size')]
     assert mem and '<span class="math inline">' in mem[0], mem
     assert not [e for e in toc if '\\times' in e and '<span class="math' not in e]
+
+
+def test_hanging_lines():
+    "Each source line becomes one span; a highlighter span that crosses a newline is closed and reopened; the text is unchanged."
+    sys.path.insert(0, str(ROOT/'tools'))
+    from docs import _hanging_lines
+    code = 'def f():\n    s = <span class="st">"""a\nb"""</span>\n\n    <a href="x.html#f">f</a>()'
+    out = _hanging_lines(code)
+    lines = re.findall(r'<span class="code-line" style="padding-left:(\d+)ch;text-indent:-(\d+)ch">', out)
+    assert [int(a) for a, b in lines] == [4, 8, 4, 4, 8] and all(a == b for a, b in lines)
+    assert re.sub(r'<[^>]+>', '', out) == re.sub(r'<[^>]+>', '', code)
+    assert out.count('<span') == out.count('</span>') and out.count('<a ') == out.count('</a>')
+    assert '<span class="st">"""a\n</span></span><span class="code-line" style="padding-left:4ch;text-indent:-4ch"><span class="st">b"""' in out

@@ -78,6 +78,31 @@ def site_url() -> str:
     return f"{cfg.doc_host}{cfg.doc_baseurl}".rstrip('/')
 
 
+def _hanging_lines(code: str) -> str:
+    """The highlighted HTML of one code block with each source line in its own `<span class="code-line">`, whose wrapped
+    continuation is indented 4 characters past the line's own indentation (styles.css wraps code instead of scrolling).
+    Spans the highlighter opened across a newline (a multi-line string) are closed at the line's end and reopened on the
+    next, and every newline stays in the text, so the copy button copies the code unchanged."""
+    lines, stack, cur = [], [], []
+    for tok in re.split(r'(<[^>]+>)', code):
+        if not tok: continue
+        if tok.startswith('</'): stack.pop(); cur.append(tok)
+        elif tok.startswith('<'): cur.append(tok); stack.append(tok) if not tok.endswith('/>') else None
+        else:
+            for i, part in enumerate(tok.split('\n')):
+                if i:
+                    cur.append('\n'); cur += ['</' + re.match(r'<(\w+)', s).group(1) + '>' for s in reversed(stack)]
+                    lines.append(''.join(cur)); cur = list(stack)
+                cur.append(part)
+    tail = ''.join(cur)
+    if re.sub(r'<[^>]+>', '', tail): lines.append(tail)
+    def wrap(line):
+        text = re.sub(r'<[^>]+>', '', line)
+        h = len(text) - len(text.lstrip(' ')) + 4
+        return f'<span class="code-line" style="padding-left:{h}ch;text-indent:-{h}ch">{line}</span>'
+    return ''.join(map(wrap, lines))
+
+
 def _postprocess(site: Path) -> tuple[int, int]:
     """Fix what nbdev leaves for Quarto in the rendered pages, reading and writing each page once:
     - nbdev links names to this site's pages as absolute URLs of the published site, and leaves them as markdown inside
@@ -86,6 +111,7 @@ def _postprocess(site: Path) -> tuple[int, int]:
     - a link to an anchor its page lacks (a private name nbdev knows but does not document) keeps its text only;
     - the table of contents repeats each heading as plain text, so maths in a heading showed there as raw LaTeX
       ("L \\times L"): the entry gets the heading's own markup, which KaTeX then typesets.
+    - code wraps rather than scrolls (styles.css): each line of a code block gets a hanging indent (`_hanging_lines`).
     Returns (links made relative, contents entries given their maths)."""
     base = site_url() + '/'
     texts = {f: f.read_text() for f in site.glob('*.html')}
@@ -111,6 +137,8 @@ def _postprocess(site: Path) -> tuple[int, int]:
             n_toc += 1
             return m.group(1) + re.sub(r'</?a\b[^>]*>', '', inner) + '</a>'
         t = re.sub(r'(<a href="#([^"]+)" id="toc-[^"]*"[^>]*>)[^<]*</a>', entry, t)
+        t = re.sub(r'(<pre class="sourceCode[^"]*"><code[^>]*>)(.*?)(</code></pre>)',
+                   lambda m: m.group(0) if 'class="code-line"' in m.group(2) else m.group(1) + _hanging_lines(m.group(2)) + m.group(3), t, flags=re.S)
         if t != old: f.write_text(t)
     return n_links, n_toc
 
