@@ -212,12 +212,16 @@ def _piece_backward(do, q, k, v, o, lse, mask, causal=False, state=None):
     gq, gk, gv, _ = _near_backward(do, q, k, v, lse, D, mask)
     return gq, gk, gv
 
+_FLUSH_LOG = {dt: math.log(torch.finfo(dt).tiny * 2.0 ** 26) - 1 for dt in (torch.float32, torch.float64)}   # exp of it is below the flush threshold
+
 def _near_backward(do, q, k, v, lse, D, mask, flush=False):
     "Plain-op backward of a tile that also returns dS = d loss / d score (for the position term); `flush`: weights below 2^26 x the smallest normal number count as 0."
     acc = _acc_dtype(q.dtype)
     s = (q @ k.transpose(-1, -2)).to(acc)
     if mask is not None: s += mask
-    p = s.sub_(lse[..., None]).exp_()                               # the final softmax weights of this tile
+    s.sub_(lse[..., None])
+    if flush: s.clamp_(min=_FLUSH_LOG[s.dtype])                     # exp of an argument below -87 (float32) is 20-50x slower; these weights become 0 below anyway
+    p = s.exp_()                                                    # the final softmax weights of this tile
     if flush: p.masked_fill_(p < torch.finfo(p.dtype).tiny * 2.0 ** 26, 0.0)  # weights < 8e-31 (float32) count as 0, so no product below is sub-normal (those make matmuls several times slower)
     ds = (do.to(acc) @ v.to(acc).transpose(-1, -2)).sub_(D[..., None]).mul_(p)
     return (ds @ k.to(acc)).to(q.dtype), (ds.transpose(-1, -2) @ q.to(acc)).to(k.dtype), (p.transpose(-1, -2) @ do.to(acc)).to(v.dtype), ds
@@ -280,12 +284,12 @@ class _BandedAttention(torch.autograd.Function):
         lse = torch.full((B, H, Lq), float('-inf'), dtype=acc, device=qc.device)
         states = []                                                  # what each far call's backward needs (CUDA: its RNG state)
         for call, Q, K, V in _far_pieces(plan, qc, k, v):
-            mask, off = far_fn(call)                                 # a split bias: key term as the mask, query term added to the lse
-            o, l, st = _piece_forward(Q, K, V, mask, call[5]); states.append(st)
-            if off is not None: l = l + off
-            if call[0]: o, l = o.flip(-2), l.flip(-1)
             sl = _q_index(call, Lq)
-            _merge_into(out[:, :, sl], lse[:, :, sl], o, l)
+            for h, j, mask, off in far_fn(call):                     # heads h, from the call's key j on; a split bias: key term as the mask, query term added to the lse
+                o, l, st = _piece_forward(Q[:, h], K[:, h, j:], V[:, h, j:], mask, call[5]); states.append(st)
+                if off is not None: l = l + off
+                if call[0]: o, l = o.flip(-2), l.flip(-1)
+                _merge_into(out[:, h, sl], lse[:, h, sl], o, l)
         if plan.band_kernel:                                         # every block's tile in one Triton launch
             from wavelet_pos.triton_band import band_forward
             o, l = band_forward(qc, qp, k, v, _band_table(plan, T, qc), plan.shift, plan.support, plan.causal, not plan.fused_far, plan.kernel_block)
@@ -307,21 +311,23 @@ class _BandedAttention(torch.autograd.Function):
         dqc, dqp, dk, dv = (torch.zeros_like(x, dtype=acc) for x in (qc, qp, k, v))
         dT = None if T is None or not ctx.needs_input_grad[4] else torch.zeros_like(T, dtype=acc)
         D = (dout.to(acc) * out.to(acc)).sum(-1)
-        for (call, Q, K, V), st in zip(_far_pieces(plan, qc, k, v), ctx.states):
+        states = iter(ctx.states)
+        for call, Q, K, V in _far_pieces(plan, qc, k, v):
             flip, qa, qb, ka, kb, causal = call
             sl = _q_index(call, Lq)
-            do, o, L = dout[:, :, sl], out[:, :, sl], lse[:, :, sl]
-            if flip: do, o, L = do.flip(-2), o.flip(-2), L.flip(-1)
-            mask, off = ctx.far_fn(call)
-            if off is None: gq, gk, gv = _piece_backward(do, Q, K, V, o, L, None, causal, st)
-            else:                           # a split bias spreads weights over every magnitude: plain ops that flush sub-normal ones
-                if causal: mask = mask.masked_fill(torch.ones(qb - qa, kb - ka, dtype=torch.bool, device=mask.device).triu(1), float('-inf'))
-                gq, gk, gv, _ = _near_backward(do, Q, K, V, L - off, D[:, :, sl], mask, flush=True)
-            if flip:
-                dqc[:, :, sl] += gq.flip(-2); ks_ = slice(k.shape[-2] - kb, k.shape[-2] - ka)
-                dk[:, :, ks_] += gk.flip(-2); dv[:, :, ks_] += gv.flip(-2)
-            else:
-                dqc[:, :, sl] += gq; dk[:, :, ka:kb] += gk; dv[:, :, ka:kb] += gv
+            dO, O, LS = dout[:, :, sl], out[:, :, sl], lse[:, :, sl]
+            if flip: dO, O, LS = dO.flip(-2), O.flip(-2), LS.flip(-1)
+            for h, j, mask, off in ctx.far_fn(call):
+                do, o, L, st = dO[:, h], O[:, h], LS[:, h], next(states)
+                if off is None: gq, gk, gv = _piece_backward(do, Q[:, h], K[:, h, j:], V[:, h, j:], o, L, None, causal, st)
+                else:                       # a split bias spreads weights over every magnitude: plain ops that flush sub-normal ones
+                    if causal: mask = mask.masked_fill(torch.ones(qb - qa, kb - ka, dtype=torch.bool, device=mask.device).triu(1), float('-inf'))
+                    gq, gk, gv, _ = _near_backward(do, Q[:, h], K[:, h, j:], V[:, h, j:], L - off, D[:, h, sl], mask, flush=True)
+                if flip:
+                    dqc[:, h, sl] += gq.flip(-2); ks_ = slice(k.shape[-2] - kb, k.shape[-2] - ka - j)
+                    dk[:, h, ks_] += gk.flip(-2); dv[:, h, ks_] += gv.flip(-2)
+                else:
+                    dqc[:, h, sl] += gq; dk[:, h, ka + j:kb] += gk; dv[:, h, ka + j:kb] += gv
         if plan.band_kernel:
             from wavelet_pos.triton_band import band_backward
             g = band_backward(dout, qc, qp, k, v, _band_table(plan, T, qc), lse, D, plan.shift, plan.support, plan.causal, not plan.fused_far, plan.kernel_block)
@@ -361,6 +367,22 @@ def _tile_mask(plan, qp, T, bias_fn, qs, qe, ks, ke, dtype):
     return mask
 
 # %% ../nbs/11_fast_attention.ipynb #16c35b37
+def _far_cut(b: torch.Tensor, b_near: torch.Tensor, bound: torch.Tensor, C: float, causal: bool) -> list:
+    """Which keys of a far call a split bias leaves worth computing: [(heads slice, first key)], heads with the same first
+    key in one group, heads left out whose keys all vanish. Query m's weight on key n is exp(c + a_m + b_n - lse_m) with
+    |c| <= `bound`, and lse_m >= -bound + a_m + b_n* for m's nearest visible key n*, so it is below e^-C for every query
+    of the call where b_n < min_m b_n*(m) - 2 bound - C. A causal call (a square) is kept whole or dropped."""
+    nk = b.shape[-1]
+    keep = b >= (b_near.amin(-1) - 2 * bound - C - 1)[:, None]    # 1: a margin for the rounding of the terms
+    first = torch.where(keep.any(-1), keep.to(torch.int8).argmax(-1), nk).tolist()
+    groups = []
+    for h, f in enumerate(first):
+        if causal and f < nk: f = 0
+        if f >= nk: continue
+        if groups and groups[-1][1] == f and groups[-1][0].stop == h: groups[-1] = (slice(groups[-1][0].start, h + 1), f)
+        else: groups.append((slice(h, h + 1), f))
+    return groups
+
 def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
                       k: torch.Tensor,  # keys (B, H, Lk, d), already rotated
                       v: torch.Tensor,  # values (B, H, Lk, dv)
@@ -404,12 +426,18 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
             return encoding.bias(q_pos[qs:qe], k_pos[a:b]).detach().to(_acc_dtype(q.dtype))[None]
     else: bias_fn = lambda *a: None
     if split:
+        acc = _acc_dtype(q.dtype)
+        C = -math.log(torch.finfo(acc).tiny * 2.0 ** 26)           # weights below e^-C count as 0 (as in the flushing backward)
+        bound = (q.detach().float().norm(dim=-1).amax(-1) * k.detach().float().norm(dim=-1).amax(-1)).amax(0) / math.sqrt(d)   # (H,): |content score| <= bound
         def far_fn(call):                                      # positions relative to the call's last key: exact integers, small terms
-            _, qa, qb, ka, kb, _ = call
+            _, qa, qb, ka, kb, causal = call
             r = k0 + kb - 1
-            a, b = encoding.bias_terms(torch.arange(q0 + qa - r, q0 + qb - r, device=q.device), torch.arange(k0 + ka - r, k0 + kb - r, device=q.device))
-            return b.detach().to(q.dtype)[None, :, None].expand(1, b.shape[0], qb - qa, kb - ka), a.detach().to(_acc_dtype(q.dtype))
-    else: far_fn = lambda call: (None, None)
+            qr = torch.arange(q0 + qa - r, q0 + qb - r, device=q.device)
+            a, b = (x.detach() for x in encoding.bias_terms(qr, torch.arange(k0 + ka - r, k0 + kb - r, device=q.device)))
+            b_near = encoding.bias_terms(qr, qr.clamp(max=k0 + Lk - 1 - r))[1].detach()   # key term of each query's nearest visible key (its own position, or the last key)
+            return [(h, j, b[h, j:].to(q.dtype)[None, :, None].expand(1, h.stop - h.start, qb - qa, kb - ka - j), a[h].to(acc))
+                    for h, j in _far_cut(b, b_near, bound.to(b), C, causal)]
+    else: far_fn = lambda call: ((slice(None), 0, None, None),)
     scale = 1 / math.sqrt(d)
     qcs = qc * scale
     return _BandedAttention.apply(qcs, qcs if qp is qc else qp * scale, k, v, T, plan, bias_fn, far_fn)   # one copy when both are q
