@@ -151,3 +151,14 @@ def test_hanging_lines():
     assert re.sub(r'<[^>]+>', '', out) == re.sub(r'<[^>]+>', '', code)
     assert out.count('<span') == out.count('</span>') and out.count('<a ') == out.count('</a>')
     assert '<span class="st">"""a\n</span></span><span class="code-line" style="padding-left:4ch;text-indent:-4ch"><span class="st">b"""' in out
+
+
+def test_descriptions_without_raw_maths(site):
+    "Link previews and search engines read `<meta>` descriptions, where no KaTeX runs: their maths is plain text."
+    out, _ = site
+    raw = {f.name: m for f in out.glob('*.html')
+           for m in re.findall(r'<meta (?:name|property)="(?:og:|twitter:)?description" content="([^"]*)"', f.read_text()) if re.search(r'\$[^$]+\$', m)}
+    assert not raw, f'descriptions with raw LaTeX: {raw}'
+    sys.path.insert(0, str(ROOT/'tools'))
+    from docs import _plain_maths
+    assert _plain_maths(r'in $Q^pT^\top$, $L\times S$ and $2^{10}$; costs $5') == 'in QᵖTᵀ, L×S and 2¹⁰; costs $5'

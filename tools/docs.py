@@ -103,6 +103,19 @@ def _hanging_lines(code: str) -> str:
     return ''.join(map(wrap, lines))
 
 
+_SUP = str.maketrans('0123456789+-npT', '⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿᵖᵀ')
+_TEX = {r'^\top': 'ᵀ', r'\times': '×', r'\cdot': '·', r'\theta': 'θ', r'\le': '≤', r'\ge': '≥', r'\psi': 'ψ', r'\ldots': '…'}
+
+def _plain_maths(text: str) -> str:
+    "Inline maths `$...$` of a page description as plain text for the `<meta>` tags, which no KaTeX typesets: `$L\\times S$` -> `L×S`."
+    def one(m):
+        s = m.group(1)
+        for tex, u in _TEX.items(): s = re.sub(re.escape(tex) + r'(?![A-Za-z])\s*', u, s)
+        s = re.sub(r'\^(\{[0-9+\-npT]+\}|[0-9npT])', lambda g: g.group(1).strip('{}').translate(_SUP), s)
+        return re.sub(r'\\[A-Za-z]+\s*|[{}]', '', s)
+    return re.sub(r'\$([^$]+)\$', one, text)
+
+
 def _postprocess(site: Path) -> tuple[int, int]:
     """Fix what nbdev leaves for Quarto in the rendered pages, reading and writing each page once:
     - nbdev links names to this site's pages as absolute URLs of the published site, and leaves them as markdown inside
@@ -112,6 +125,7 @@ def _postprocess(site: Path) -> tuple[int, int]:
     - the table of contents repeats each heading as plain text, so maths in a heading showed there as raw LaTeX
       ("L \\times L"): the entry gets the heading's own markup, which KaTeX then typesets.
     - code wraps rather than scrolls (styles.css): each line of a code block gets a hanging indent (`_hanging_lines`).
+    - page descriptions in `<meta>` tags (search engines, link previews) get their maths as plain text (`_plain_maths`).
     Returns (links made relative, contents entries given their maths)."""
     base = site_url() + '/'
     texts = {f: f.read_text() for f in site.glob('*.html')}
@@ -137,6 +151,7 @@ def _postprocess(site: Path) -> tuple[int, int]:
             n_toc += 1
             return m.group(1) + re.sub(r'</?a\b[^>]*>', '', inner) + '</a>'
         t = re.sub(r'(<a href="#([^"]+)" id="toc-[^"]*"[^>]*>)[^<]*</a>', entry, t)
+        t = re.sub(r'(<meta (?:name|property)="(?:og:|twitter:)?description" content=")([^"]*)"', lambda m: m.group(1) + _plain_maths(m.group(2)) + '"', t)
         t = re.sub(r'(<pre class="sourceCode[^"]*"><code[^>]*>)(.*?)(</code></pre>)',
                    lambda m: m.group(0) if 'class="code-line"' in m.group(2) else m.group(1) + _hanging_lines(m.group(2)) + m.group(3), t, flags=re.S)
         if t != old: f.write_text(t)
