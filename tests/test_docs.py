@@ -112,10 +112,16 @@ def test_page_in_browser(site, browser, nb, html, title, has_math):
 def _html(path: Path) -> str: return path.read_text()
 
 
+def _docs():
+    "tools/docs.py as a module."
+    if str(ROOT/'tools') not in sys.path: sys.path.insert(0, str(ROOT/'tools'))
+    import docs
+    return docs
+
+
 def test_links_to_own_pages_are_local(site):
     "nbdev writes links to the site's own pages as absolute URLs of the published site, and as markdown inside signatures' comments: both are fixed."
-    sys.path.insert(0, str(ROOT/'tools'))
-    from docs import site_url
+    site_url = _docs().site_url
     base = site_url() + '/'
     out, _ = site
     bad = {p.name: n for p in out.glob('*.html') if (n := _html(p).count(f'href="{base}') + len(re.findall(r'<span class="co">[^<]*\[`', _html(p))))}
@@ -142,8 +148,7 @@ def test_contents_entries_keep_their_maths(site):
 
 def test_hanging_lines():
     "Each source line becomes one span; a highlighter span that crosses a newline is closed and reopened; the text is unchanged."
-    sys.path.insert(0, str(ROOT/'tools'))
-    from docs import _hanging_lines
+    _hanging_lines = _docs()._hanging_lines
     code = 'def f():\n    s = <span class="st">"""a\nb"""</span>\n\n    <a href="x.html#f">f</a>()'
     out = _hanging_lines(code)
     lines = re.findall(r'<span class="code-line" style="padding-left:(\d+)ch;text-indent:-(\d+)ch">', out)
@@ -159,6 +164,5 @@ def test_descriptions_without_raw_maths(site):
     raw = {f.name: m for f in out.glob('*.html')
            for m in re.findall(r'<meta (?:name|property)="(?:og:|twitter:)?description" content="([^"]*)"', f.read_text()) if re.search(r'\$[^$]+\$', m)}
     assert not raw, f'descriptions with raw LaTeX: {raw}'
-    sys.path.insert(0, str(ROOT/'tools'))
-    from docs import _plain_maths
+    _plain_maths = _docs()._plain_maths
     assert _plain_maths(r'in $Q^pT^\top$, $L\times S$ and $2^{10}$; costs $5') == 'in QᵖTᵀ, L×S and 2¹⁰; costs $5'

@@ -87,7 +87,9 @@ def _hanging_lines(code: str) -> str:
     for tok in re.split(r'(<[^>]+>)', code):
         if not tok: continue
         if tok.startswith('</'): stack.pop(); cur.append(tok)
-        elif tok.startswith('<'): cur.append(tok); stack.append(tok) if not tok.endswith('/>') else None
+        elif tok.startswith('<'):
+            cur.append(tok)
+            if not tok.endswith('/>'): stack.append(tok)
         else:
             for i, part in enumerate(tok.split('\n')):
                 if i:

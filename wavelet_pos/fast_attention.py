@@ -212,7 +212,9 @@ def _piece_backward(do, q, k, v, o, lse, mask, causal=False, state=None):
     gq, gk, gv, _ = _near_backward(do, q, k, v, lse, D, mask)
     return gq, gk, gv
 
-_FLUSH_LOG = {dt: math.log(torch.finfo(dt).tiny * 2.0 ** 26) - 1 for dt in (torch.float32, torch.float64)}   # exp of it is below the flush threshold
+def _flush_weight(dtype) -> float:
+    "Softmax weights below this count as 0 where tiny weights are flushed: 2^26 x the smallest normal number (8e-31 in float32)."
+    return torch.finfo(dtype).tiny * 2.0 ** 26
 
 def _near_backward(do, q, k, v, lse, D, mask, flush=False):
     "Plain-op backward of a tile that also returns dS = d loss / d score (for the position term); `flush`: weights below 2^26 x the smallest normal number count as 0."
@@ -220,9 +222,9 @@ def _near_backward(do, q, k, v, lse, D, mask, flush=False):
     s = (q @ k.transpose(-1, -2)).to(acc)
     if mask is not None: s += mask
     s.sub_(lse[..., None])
-    if flush: s.clamp_(min=_FLUSH_LOG[s.dtype])                     # exp of an argument below -87 (float32) is 20-50x slower; these weights become 0 below anyway
+    if flush: s.clamp_(min=math.log(_flush_weight(s.dtype)) - 1)    # exp of an argument below -87 (float32) is 20-50x slower; these weights become 0 below anyway
     p = s.exp_()                                                    # the final softmax weights of this tile
-    if flush: p.masked_fill_(p < torch.finfo(p.dtype).tiny * 2.0 ** 26, 0.0)  # weights < 8e-31 (float32) count as 0, so no product below is sub-normal (those make matmuls several times slower)
+    if flush: p.masked_fill_(p < _flush_weight(p.dtype), 0.0)       # no product below is sub-normal (those make matmuls several times slower)
     ds = (do.to(acc) @ v.to(acc).transpose(-1, -2)).sub_(D[..., None]).mul_(p)
     return (ds @ k.to(acc)).to(q.dtype), (ds.transpose(-1, -2) @ q.to(acc)).to(k.dtype), (p.transpose(-1, -2) @ do.to(acc)).to(v.dtype), ds
 
@@ -427,7 +429,7 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
     else: bias_fn = lambda *a: None
     if split:
         acc = _acc_dtype(q.dtype)
-        C = -math.log(torch.finfo(acc).tiny * 2.0 ** 26)           # weights below e^-C count as 0 (as in the flushing backward)
+        C = -math.log(_flush_weight(acc))                      # weights below e^-C count as 0 (as in the flushing backward)
         bound = (q.detach().float().norm(dim=-1).amax(-1) * k.detach().float().norm(dim=-1).amax(-1)).amax(0) / math.sqrt(d)   # (H,): |content score| <= bound
         cut = not encoding.has_rel                             # a position term in the band would loosen the log-sum-exp's lower bound: no cut then
         def far_fn(call):                                      # positions relative to the call's last key: exact integers, small terms
