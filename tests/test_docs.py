@@ -96,6 +96,13 @@ def test_page_in_browser(site, browser, nb, html, title, has_math):
                 c.filter(e => e.innerText.replace(/\\n$/, '') !== e.textContent.replace(/\\n$/, '')).map(e => e.textContent.slice(0, 60))]""")
     assert not wide, f'{html}: code blocks that scroll at 1280 px: {wide}'
     assert not copy, f'{html}: code blocks whose copied text differs from their code: {copy}'
+    # text outputs wrap too; only tables aligned by spaces (two lines or more with gaps of 2+ spaces) keep their lines and scroll
+    wide, copy = browser.execute_script("""const c = Array.from(document.querySelectorAll('.cell-output pre:not(.sourceCode) > code'));
+        const table = e => e.textContent.split('\\n').filter(l => /\\S {2,}\\S/.test(l)).length >= 2;
+        return [c.filter(e => e.parentElement.scrollWidth > e.parentElement.clientWidth + 2 && !table(e)).map(e => e.textContent.slice(0, 60)),
+                c.filter(e => e.innerText.replace(/\\n$/, '') !== e.textContent.replace(/\\n$/, '')).map(e => e.textContent.slice(0, 60))]""")
+    assert not wide, f'{html}: text outputs (not tables) that scroll at 1280 px: {wide}'
+    assert not copy, f'{html}: text outputs whose copied text differs from the output: {copy}'
     # internal links resolve to files of the site
     hrefs = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     broken = []
@@ -156,6 +163,15 @@ def test_hanging_lines():
     assert re.sub(r'<[^>]+>', '', out) == re.sub(r'<[^>]+>', '', code)
     assert out.count('<span') == out.count('</span>') and out.count('<a ') == out.count('</a>')
     assert '<span class="st">"""a\n</span></span><span class="code-line" style="padding-left:4ch;text-indent:-4ch"><span class="st">b"""' in out
+
+
+def test_is_table():
+    "Text outputs aligned in columns by spaces keep their lines (they scroll); sentences, commands and indented lines wrap."
+    _is_table = _docs()._is_table
+    assert _is_table('L     fwd   bwd\n1024  1.2   1.3\n')
+    assert _is_table('<span class="ansi">a  b</span>\nc  d')   # markup does not count
+    assert not _is_table('trained 300 steps in 89 s; 4.4M parameters\n    ours: holds (5 seeds)')
+    assert not _is_table('one  gap on one line only\nthe rest wraps')
 
 
 def test_descriptions_without_raw_maths(site):

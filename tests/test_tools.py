@@ -96,3 +96,16 @@ def test_gpu_session_training_stages_name_presets(tmp_path):
     for stage in gpu_session.STAGES[1:]:
         cmd = gpu_session.stage_cmd(stage, tmp_path, False, 300)
         if stage in gpu_session.TRAINING: assert cmd[3] == gpu_session.TRAINING[stage] and '--smoke' not in cmd, cmd
+
+
+def test_compat_reads_pytest_outcomes(tmp_path):
+    "tools/compat.py: each test's outcome from pytest's JUnit XML, a failure named by the notebook's own exception."
+    sys.path.insert(0, str(ROOT/'tools'))
+    import compat
+    test = tmp_path/'test_x.py'
+    test.write_text("import pytest\ndef test_ok(): pass\n@pytest.mark.skip\ndef test_skip(): pass\n"
+                    "def test_nb():\n    msg = 'RuntimeError: the kernels need tl.gather\\n'\n    assert False, 'x.ipynb failed:\\n' + msg\n")
+    xml = tmp_path/'out.xml'
+    subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', f'--junitxml={xml}', str(test)], cwd=tmp_path, capture_output=True)
+    assert compat.outcomes(xml) == {'test_x::test_ok': 'passed', 'test_x::test_skip': 'skipped',
+                                    'test_x::test_nb': 'failed: RuntimeError: the kernels need tl.gather'}

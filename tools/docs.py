@@ -105,6 +105,13 @@ def _hanging_lines(code: str) -> str:
     return ''.join(map(wrap, lines))
 
 
+_ALIGNED = re.compile(r'\S {2,}\S')   # a gap of two or more spaces inside a line: columns aligned by spaces
+
+def _is_table(text: str) -> bool:
+    "Whether a text output is aligned in columns (two or more lines with gaps of 2+ spaces between words): those keep their lines."
+    return sum(bool(_ALIGNED.search(l)) for l in re.sub(r'<[^>]+>', '', text).split('\n')) >= 2
+
+
 _SUP = str.maketrans('0123456789+-npT', '⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻ⁿᵖᵀ')
 _TEX = {r'^\top': 'ᵀ', r'\times': '×', r'\cdot': '·', r'\theta': 'θ', r'\le': '≤', r'\ge': '≥', r'\psi': 'ψ', r'\ldots': '…'}
 
@@ -126,7 +133,8 @@ def _postprocess(site: Path) -> tuple[int, int]:
     - a link to an anchor its page lacks (a private name nbdev knows but does not document) keeps its text only;
     - the table of contents repeats each heading as plain text, so maths in a heading showed there as raw LaTeX
       ("L \\times L"): the entry gets the heading's own markup, which KaTeX then typesets.
-    - code wraps rather than scrolls (styles.css): each line of a code block gets a hanging indent (`_hanging_lines`).
+    - code wraps rather than scrolls (styles.css): each line of a code block gets a hanging indent (`_hanging_lines`), and
+      so does each line of a text output, unless the output is a table aligned by spaces (`_is_table`), which scrolls.
     - page descriptions in `<meta>` tags (search engines, link previews) get their maths as plain text (`_plain_maths`).
     Returns (links made relative, contents entries given their maths)."""
     base = site_url() + '/'
@@ -156,6 +164,8 @@ def _postprocess(site: Path) -> tuple[int, int]:
         t = re.sub(r'(<meta (?:name|property)="(?:og:|twitter:)?description" content=")([^"]*)"', lambda m: m.group(1) + _plain_maths(m.group(2)) + '"', t)
         t = re.sub(r'(<pre class="sourceCode[^"]*"><code[^>]*>)(.*?)(</code></pre>)',
                    lambda m: m.group(0) if 'class="code-line"' in m.group(2) else m.group(1) + _hanging_lines(m.group(2)) + m.group(3), t, flags=re.S)
+        t = re.sub(r'(<div class="cell-output[^"]*">\s*)<pre><code>(.*?)(</code></pre>)',
+                   lambda m: m.group(0) if _is_table(m.group(2)) else f'{m.group(1)}<pre class="wrap"><code>{_hanging_lines(m.group(2))}{m.group(3)}', t, flags=re.S)
         if t != old: f.write_text(t)
     return n_links, n_toc
 

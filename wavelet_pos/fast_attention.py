@@ -152,8 +152,13 @@ def skew(R: torch.Tensor,  # (..., bq, bq+nk-1) contiguous; column u holds dista
 # %% ../nbs/11_fast_attention.ipynb #4f05a62d
 def _acc_dtype(dtype): return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
 
+def _unit_stride(x):
+    "`x`, or a contiguous copy where its last dimension is strided: PyTorch 2.4's CPU flash kernels read such inputs wrongly."
+    return x if x.stride(-1) == 1 else x.contiguous()
+
 def _flash_cpu(q, k, v, mask, causal=False):
     "The fused CPU flash kernel on one piece: (output, log-sum-exp); `mask` is an additive float tile or None."
+    q, k, v = map(_unit_stride, (q, k, v))
     o, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, k, v, 0.0, causal, attn_mask=mask, scale=1.0)
     return o, lse.to(_acc_dtype(q.dtype))
 
@@ -206,7 +211,7 @@ def _piece_backward(do, q, k, v, o, lse, mask, causal=False, state=None):
     kind = _fused_kind(q, v)
     if kind == 'cpu':
         lse = lse.to(torch.float32) if q.dtype in (torch.float16, torch.bfloat16) else lse
-        return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward(do, q, k, v, o, lse, 0.0, causal, attn_mask=mask, scale=1.0)
+        return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward(*map(_unit_stride, (do, q, k, v, o)), lse, 0.0, causal, attn_mask=mask, scale=1.0)
     if kind == 'cuda' and mask is None: return _flash_cuda_backward(do, q, k, v, o, lse, causal, state)
     D = (do.to(_acc_dtype(q.dtype)) * o.to(_acc_dtype(q.dtype))).sum(-1)
     gq, gk, gv, _ = _near_backward(do, q, k, v, lse, D, mask)

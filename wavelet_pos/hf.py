@@ -17,9 +17,12 @@ try:
     import transformers
     from transformers import AttentionInterface, AttentionMaskInterface
     from transformers.masking_utils import sdpa_mask
-except ImportError as e:   # the one optional dependency of the library
-    raise ImportError("wavelet_pos.hf needs Hugging Face transformers >= 5: pip install 'transformers>=5' "
-                      "(or the package's extra: wavelet_pos[hf])") from e
+except ImportError as e:   # the one optional dependency of the library (transformers 5 hides its models below torch 2.6)
+    from importlib.metadata import version, PackageNotFoundError
+    try: found = f"transformers {version('transformers')}"
+    except PackageNotFoundError: found = 'no transformers'
+    raise ImportError(f"wavelet_pos.hf needs Hugging Face transformers >= 5 and torch >= 2.6 (found {found}, torch {torch.__version__}): "
+                      f"pip install 'transformers>=5' 'torch>=2.6' (or the package's extra: wavelet_pos[hf]); transformers said: {e}") from e
 
 # %% auto #0
 __all__ = ['ATTN_NAME', 'CONFIG_KEY', 'NATIVE', 'BENCH_CONFIG', 'NoRotary', 'query_positions', 'hf_attention', 'use_encoding',

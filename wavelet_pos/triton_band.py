@@ -184,6 +184,9 @@ def _meta(qc, v, block, full, causal):
 
 def _check(qc, qp, k, v, T, S, causal, block):
     "Clear errors for what the kernels cannot take."
+    if not hasattr(tl, 'gather'):   # the skew in registers (`_tile`) gathers along a tile's rows
+        raise RuntimeError(f"the Triton band kernels need triton.language.gather, which Triton {triton.__version__} lacks; "
+                           "upgrade triton, or use fast_attention(backend='chunked')")
     if isinstance(block, bool) or not isinstance(block, int) or block < 16 or block & (block - 1):
         raise ValueError(f"block={block!r} is invalid; it must be a power of two >= 16")
     if len({x.dtype for x in (qc, qp, k, v, T)}) > 1: raise ValueError(f"qc, qp, k, v and T must share one dtype, got {[str(x.dtype) for x in (qc, qp, k, v, T)]}")
