@@ -90,19 +90,15 @@ def test_page_in_browser(site, browser, nb, html, title, has_math):
     if has_math: assert browser.execute_script("return document.querySelectorAll('.katex').length") > 0, f'{html}: maths not typeset'
     wide = browser.execute_script("return Array.from(document.querySelectorAll('.katex-display')).filter(e => e.scrollWidth > e.clientWidth + 2).map(e => e.textContent.slice(0, 60))")
     assert not wide, f'{html}: display maths wider than the text column at 1280 px (break it into lines): {wide}'
-    # code wraps with a hanging indent instead of hiding its ends; the copy button (innerText) still copies it unchanged
-    wide, copy = browser.execute_script("""const c = Array.from(document.querySelectorAll('pre.sourceCode > code'));
-        return [c.filter(e => e.parentElement.scrollWidth > e.parentElement.clientWidth + 2).map(e => e.textContent.slice(0, 60)),
-                c.filter(e => e.innerText.replace(/\\n$/, '') !== e.textContent.replace(/\\n$/, '')).map(e => e.textContent.slice(0, 60))]""")
-    assert not wide, f'{html}: code blocks that scroll at 1280 px: {wide}'
-    assert not copy, f'{html}: code blocks whose copied text differs from their code: {copy}'
-    # text outputs wrap too; only tables aligned by spaces (two lines or more with gaps of 2+ spaces) keep their lines and scroll
-    wide, copy = browser.execute_script("""const c = Array.from(document.querySelectorAll('.cell-output pre:not(.sourceCode) > code'));
-        const table = e => e.textContent.split('\\n').filter(l => /\\S {2,}\\S/.test(l)).length >= 2;
-        return [c.filter(e => e.parentElement.scrollWidth > e.parentElement.clientWidth + 2 && !table(e)).map(e => e.textContent.slice(0, 60)),
-                c.filter(e => e.innerText.replace(/\\n$/, '') !== e.textContent.replace(/\\n$/, '')).map(e => e.textContent.slice(0, 60))]""")
-    assert not wide, f'{html}: text outputs (not tables) that scroll at 1280 px: {wide}'
-    assert not copy, f'{html}: text outputs whose copied text differs from the output: {copy}'
+    # code and text outputs wrap with a hanging indent instead of hiding their ends, and the copy button (innerText) still
+    # copies them unchanged; only text tables aligned by spaces (two lines or more with gaps of 2+ spaces) keep their lines and scroll
+    for what, sel, tables_scroll in (('code blocks', 'pre.sourceCode > code', False), ('text outputs', '.cell-output pre:not(.sourceCode) > code', True)):
+        wide, copy = browser.execute_script("""const c = Array.from(document.querySelectorAll(arguments[0])), tablesScroll = arguments[1];
+            const table = e => e.textContent.split('\\n').filter(l => /\\S {2,}\\S/.test(l)).length >= 2;
+            return [c.filter(e => e.parentElement.scrollWidth > e.parentElement.clientWidth + 2 && !(tablesScroll && table(e))).map(e => e.textContent.slice(0, 60)),
+                    c.filter(e => e.innerText.replace(/\\n$/, '') !== e.textContent.replace(/\\n$/, '')).map(e => e.textContent.slice(0, 60))]""", sel, tables_scroll)
+        assert not wide, f'{html}: {what} that scroll at 1280 px{" (not tables)" if tables_scroll else ""}: {wide}'
+        assert not copy, f'{html}: {what} whose copied text differs: {copy}'
     # internal links resolve to files of the site
     hrefs = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     broken = []

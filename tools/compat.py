@@ -33,7 +33,7 @@ def venv_for(version: str, venvs: Path) -> Path:
 
 
 def outcomes(xml: Path) -> dict:
-    "Test id -> 'passed' / 'failed' / 'skipped' from pytest's JUnit XML, with the first line of each failure's message."
+    "Test id -> 'passed' / 'skipped' / 'failed: <the exception that failed it>' (`_cause`) from pytest's JUnit XML."
     out = {}
     for case in ET.parse(xml).getroot().iter('testcase'):
         name = case.get('classname', '').split('.')[-1] + '::' + case.get('name')

@@ -434,17 +434,20 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
     else: bias_fn = lambda *a: None
     if split:
         acc = _acc_dtype(q.dtype)
-        C = -math.log(_flush_weight(acc))                      # weights below e^-C count as 0 (as in the flushing backward)
-        bound = (q.detach().float().norm(dim=-1).amax(-1) * k.detach().float().norm(dim=-1).amax(-1)).amax(0) / math.sqrt(d)   # (H,): |content score| <= bound
         cut = not encoding.has_rel                             # a position term in the band would loosen the log-sum-exp's lower bound: no cut then
+        if cut:
+            C = -math.log(_flush_weight(acc))                  # weights below e^-C count as 0 (as in the flushing backward)
+            bound = (q.detach().float().norm(dim=-1).amax(-1) * k.detach().float().norm(dim=-1).amax(-1)).amax(0) / math.sqrt(d)   # (H,): |content score| <= bound
         def far_fn(call):                                      # positions relative to the call's last key: exact integers, small terms
             _, qa, qb, ka, kb, causal = call
             r = k0 + kb - 1
             qr = torch.arange(q0 + qa - r, q0 + qb - r, device=q.device)
             a, b = (x.detach() for x in encoding.bias_terms(qr, torch.arange(k0 + ka - r, k0 + kb - r, device=q.device)))
-            b_near = encoding.bias_terms(qr, qr.clamp(max=k0 + Lk - 1 - r))[1].detach()   # key term of each query's nearest visible key (its own position, or the last key)
-            return [(h, j, b[h, j:].to(q.dtype)[None, :, None].expand(1, h.stop - h.start, qb - qa, kb - ka - j), a[h].to(acc))
-                    for h, j in (_far_cut(b, b_near, bound.to(b), C, causal) if cut else [(slice(0, b.shape[0]), 0)])]
+            groups = [(slice(0, b.shape[0]), 0)]
+            if cut:
+                b_near = encoding.bias_terms(qr, qr.clamp(max=k0 + Lk - 1 - r))[1].detach()   # key term of each query's nearest visible key (its own position, or the last key)
+                groups = _far_cut(b, b_near, bound.to(b), C, causal)
+            return [(h, j, b[h, j:].to(q.dtype)[None, :, None].expand(1, h.stop - h.start, qb - qa, kb - ka - j), a[h].to(acc)) for h, j in groups]
     else: far_fn = lambda call: ((slice(None), 0, None, None),)
     scale = 1 / math.sqrt(d)
     qcs = qc * scale
