@@ -12,7 +12,8 @@ from .positions import PositionalEncoding
 
 # %% auto #0
 __all__ = ['REL_METHODS', 'METHODS', 'FAST_MIN_SCORES', 'BIAS_FAST_MIN_PAIRS', 'rel_scores_naive', 'rel_scores_tip1',
-           'rel_scores_tip2', 'rel_scores_banded', 'resolve_method', 'attention', 'KVCache', 'MultiHeadAttention']
+           'rel_scores_tip2', 'rel_scores_banded', 'resolve_method', 'check_inputs', 'attention', 'KVCache',
+           'MultiHeadAttention']
 
 # %% ../nbs/04_attention.ipynb #3f6b9d90
 def _distances(q_pos, k_pos): return q_pos[:, None] - k_pos[None, :]        # (Lq, Lk), t = m - n
@@ -123,6 +124,39 @@ def resolve_method(encoding: PositionalEncoding,  # the encoding
         raise ValueError(f"method={method!r} needs a finite support; {name}.support is None; use 'tip2'")
     return method
 
+def _shape(x): return tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+
+def check_inputs(q: torch.Tensor,  # queries (B, H, Lq, d)
+                 k: torch.Tensor,  # keys (B, H, Lk, d)
+                 v: torch.Tensor,  # values (B, H, Lk, dv)
+                 encoding: PositionalEncoding,  # the encoding they meet
+                 q_pos: torch.Tensor,  # query positions (Lq,), integers
+                 k_pos: torch.Tensor,  # key positions (Lk,), integers
+                ) -> None:  # raises ValueError (TypeError for a non-encoding) naming the argument, its value and what fits
+    "Check that queries, keys, values, positions and encoding fit together, before any work (no device sync)."
+    if not isinstance(encoding, PositionalEncoding):
+        raise TypeError(f"encoding is a {type(encoding).__name__}; it must be a PositionalEncoding (see `make_encoding`)")
+    for name, x in (('q', q), ('k', k), ('v', v)):
+        if not isinstance(x, torch.Tensor) or x.dim() != 4: raise ValueError(f"{name} has shape {_shape(x)}; it must be a 4-D tensor (B, H, L, d)")
+    (B, H, Lq, d), Lk = q.shape, k.shape[2]
+    if k.shape[:2] != (B, H) or v.shape[:2] != (B, H):
+        raise ValueError(f"q, k, v have shapes {_shape(q)}, {_shape(k)}, {_shape(v)}; their batch and head sizes (B, H) must be equal")
+    if k.shape[3] != d: raise ValueError(f"k has head size {k.shape[3]} and q has {d}; they must be equal")
+    if v.shape[2] != Lk: raise ValueError(f"v has {v.shape[2]} positions and k has {Lk}; they must be equal")
+    if not q.dtype == k.dtype == v.dtype: raise ValueError(f"q, k, v have dtypes {q.dtype}, {k.dtype}, {v.dtype}; they must be equal")
+    if not q.device == k.device == v.device: raise ValueError(f"q, k, v are on {q.device}, {k.device}, {v.device}; they must be on one device")
+    for name, pos, n in (('q_pos', q_pos, Lq), ('k_pos', k_pos, Lk)):
+        if not isinstance(pos, torch.Tensor) or pos.shape != (n,) or pos.is_floating_point() or pos.is_complex() or pos.dtype == torch.bool:
+            got = f"shape {_shape(pos)}" + (f" and dtype {pos.dtype}" if isinstance(pos, torch.Tensor) else '')
+            raise ValueError(f"{name} has {got}; it must be {n} integer positions, one per {'query' if name == 'q_pos' else 'key'}")
+        if pos.device != q.device: raise ValueError(f"{name} is on {pos.device} and q on {q.device}; they must be on one device")
+    enc = type(encoding).__name__
+    if encoding.n_heads not in (1, H):
+        raise ValueError(f"q has H={H} heads but {enc} was built with n_heads={encoding.n_heads}; build it with n_heads={H}"
+                         + ('' if H == 1 else " (or 1, to share it by every head)"))
+    if (encoding.has_rel or encoding.has_rotate) and d != encoding.head_dim:
+        raise ValueError(f"q, k have head size d={d} but {enc} was built with head_dim={encoding.head_dim}; they must be equal")
+
 def attention(q: torch.Tensor,  # queries (B, H, Lq, d)
               k: torch.Tensor,  # keys (B, H, Lk, d)
               v: torch.Tensor,  # values (B, H, Lk, dv)
@@ -139,6 +173,7 @@ def attention(q: torch.Tensor,  # queries (B, H, Lq, d)
     Lq, Lk, d = q.shape[-2], k.shape[-2], q.shape[-1]
     if k_pos is None: k_pos = torch.arange(Lk, device=q.device)
     if q_pos is None: q_pos = k_pos[Lk - Lq:] if Lq <= Lk else torch.arange(Lk - Lq, Lk, device=q.device)
+    check_inputs(q, k, v, encoding, q_pos, k_pos)
     if mask is not None and (mask.dtype != torch.bool or mask.dim() > 4 or tuple(mask.shape[-2:]) not in ((Lq, Lk), (1, Lk), (Lq, 1), (1, 1))):
         raise ValueError(f"mask has dtype {mask.dtype} and shape {tuple(mask.shape)}; it must be boolean and broadcastable to (B, H, Lq, Lk) = (..., {Lq}, {Lk})")
     method = resolve_method(encoding, method, Lq, Lk, causal, dropout_p, q.device.type, mask is not None, math.prod(q.shape[:-2]))

@@ -8,7 +8,7 @@ import dataclasses, functools, math, sys, time
 from dataclasses import dataclass
 import torch
 from .positions import PositionalEncoding
-from .attention import attention as attention_ref
+from .attention import attention as attention_ref, check_inputs
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
@@ -403,6 +403,7 @@ def chunked_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rotated
     "Exact banded attention in O(L (S + Bq)) memory: band tiles with the position term, far keys in fused calls, merged by log-sum-exp."
     if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
         raise ValueError(f"block_size={block_size!r} is invalid; it must be an integer >= 1")
+    check_inputs(q, k, v, encoding, q_pos, k_pos)
     Lq, Lk, d = q.shape[-2], k.shape[-2], q.shape[-1]
     q0, k0 = _first_position(q_pos, 'q_pos'), _first_position(k_pos, 'k_pos')
     if causal and q0 < k0:                                   # checked from the positions, so no device sync on the result
@@ -472,6 +473,7 @@ def fast_attention(q: torch.Tensor,  # queries (B, H, Lq, d)
     Lq, Lk = q.shape[-2], k.shape[-2]
     if k_pos is None: k_pos = torch.arange(Lk, device=q.device)
     if q_pos is None: q_pos = k_pos[Lk - Lq:] if Lq <= Lk else torch.arange(Lk - Lq, Lk, device=q.device)
+    check_inputs(q, k, v, encoding, q_pos, k_pos)
     if backend == 'auto':      # flex needs CUDA for its backward and cannot take a bias hook
         backend = 'flex' if q.is_cuda and not encoding.has_bias else 'chunked'
     if rotate: q, k = encoding.rotate(q, k, q_pos, k_pos)
@@ -493,6 +495,7 @@ def flex_banded_attention(q: torch.Tensor,  # queries (B, H, Lq, d), already rot
                          ) -> torch.Tensor:  # attention output (B, H, Lq, dv)
     "FlexAttention with a `score_mod` that reads the banded term from R = Q^p T^T of shape (B, H, Lq, n_band): O(L S) memory."
     from torch.nn.attention.flex_attention import flex_attention, create_block_mask
+    check_inputs(q, k, v, encoding, q_pos, k_pos)
     if encoding.has_bias: raise ValueError(f"backend='flex' does not take the `bias` hook of {type(encoding).__name__}; use backend='chunked'")
     if encoding.has_rel and encoding.support is None:
         raise ValueError(f"{type(encoding).__name__}.support is None: its table never vanishes, so no band is exact; use attention(method='tip2')")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_model.ipynb #2bba8305
 from __future__ import annotations
-import dataclasses
+import dataclasses, math
 from dataclasses import dataclass, field, asdict
 import torch
 import torch.nn as nn
@@ -14,7 +14,7 @@ from .attention import MultiHeadAttention, KVCache
 
 # %% auto #0
 __all__ = ['NORMS', 'MLPS', 'CONFIGS', 'ModelConfig', 'get_config', 'RMSNorm', 'make_norm', 'MLP', 'AdaptiveInput', 'Block',
-           'layer_encodings', 'token_nll', 'TransformerLM', 'layer_weights', 'attention_maps']
+           'layer_encodings', 'token_nll', 'check_tokens', 'TransformerLM', 'layer_weights', 'attention_maps']
 
 # %% ../nbs/06_model.ipynb #c3ca8ad0
 NORMS = ('layernorm', 'rmsnorm')
@@ -185,6 +185,17 @@ def token_nll(logits: torch.Tensor,  # (B, L, V), any float dtype
     "Cross-entropy of each target under its logits, computed in float32."
     return F.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), reduction='none').view(targets.shape)
 
+def check_tokens(ids: torch.Tensor,  # token ids, expected (B, L)
+                 vocab_size: int,  # ids must lie in [0, vocab_size)
+                 name: str = 'inputs',  # the argument's name, for the message
+                ) -> None:  # raises ValueError naming the argument
+    "Check a batch of token ids: an integer tensor (B, L) with L >= 1 and every id in [0, vocab_size) (one device sync)."
+    if not isinstance(ids, torch.Tensor) or ids.dim() != 2 or ids.shape[1] == 0 or ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
+        got = f"shape {tuple(ids.shape)} and dtype {ids.dtype}" if isinstance(ids, torch.Tensor) else f"type {type(ids).__name__}"
+        raise ValueError(f"{name} has {got}; it must be integer token ids of shape (B, L), L >= 1")
+    if ids.device.type != 'meta' and bool(((ids < 0) | (ids >= vocab_size)).any()):   # the adaptive input would embed them silently
+        raise ValueError(f"{name} holds ids from {int(ids.min())} to {int(ids.max())}; they must lie in [0, vocab_size={vocab_size})")
+
 class TransformerLM(nn.Module):
     "Decoder-only pre-norm Transformer language model with a pluggable positional encoding."
     def __init__(self, cfg: ModelConfig):  # the model configuration (see `get_config`)
@@ -225,6 +236,7 @@ class TransformerLM(nn.Module):
                cache: list | None = None,  # per-layer KV caches (from `new_cache`), updated in place
               ) -> torch.Tensor:  # final normed hidden states (B, L, d_model)
         "Run the Transformer stack and the final norm."
+        check_tokens(inputs, self.cfg.vocab_size)
         x = self.embed(inputs)
         if self.absolute:
             start = cache[0].offset if cache is not None else 0
@@ -246,6 +258,8 @@ class TransformerLM(nn.Module):
             targets: torch.Tensor,  # next-token ids (B, L)
            ) -> torch.Tensor:  # per-token negative log-likelihood in nats, (B, L), float32
         "Per-token negative log-likelihood of `targets` (works with the adaptive softmax)."
+        if not isinstance(targets, torch.Tensor) or targets.shape != inputs.shape:
+            raise ValueError(f"targets has shape {tuple(getattr(targets, 'shape', ()))}; it must equal the shape of inputs, {tuple(inputs.shape)}")
         h = self.hidden(inputs)
         if self.cfg.adaptive:
             return -self.head(h.flatten(0, 1).float(), targets.flatten()).output.view(targets.shape)
@@ -264,6 +278,9 @@ class TransformerLM(nn.Module):
                  generator: torch.Generator | None = None,  # random source for sampling
                 ) -> torch.Tensor:  # (B, L0 + n_new) token ids
         "Autoregressive decoding with a KV cache (one token per step after the prompt)."
+        if isinstance(n_new, bool) or not isinstance(n_new, int) or n_new < 0: raise ValueError(f"n_new={n_new!r} is invalid; it must be an integer >= 0")
+        if not (isinstance(temperature, (int, float)) and 0 <= temperature < math.inf):
+            raise ValueError(f"temperature={temperature!r} is invalid; it must be a number >= 0 (0: greedy)")
         cache, out = self.new_cache(), prompt
         logits = self(prompt, cache)[:, -1]
         for _ in range(n_new):

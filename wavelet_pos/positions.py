@@ -70,6 +70,11 @@ class PositionalEncoding(nn.Module):
         return type(self).rel_table is not PositionalEncoding.rel_table
 
     @property
+    def has_rotate(self) -> bool:
+        "Whether this encoding rotates queries and keys (it overrides `rotate`)."
+        return type(self).rotate is not PositionalEncoding.rotate
+
+    @property
     def has_bias(self) -> bool:
         "Whether this encoding contributes an additive bias (it overrides `bias`)."
         return type(self).bias is not PositionalEncoding.bias
