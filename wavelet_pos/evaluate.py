@@ -94,11 +94,12 @@ def perplexity(model,  # has `nll(inputs (B, L), targets (B, L)) -> (B, L)` in n
     if bos is not None: x = torch.cat([torch.tensor([bos]), x])
     n = len(x) - 1 if max_tokens is None else min(len(x) - 1, max_tokens)
     if n < 1: raise ValueError(f"stream has {len(stream)} tokens: nothing to score")
+    if n < eval_len:                         # else every segment would be shorter than the eval_len the result reports
+        raise ValueError(f"eval_len={eval_len} is longer than the stream ({n} targets{'' if max_tokens is None else f' with max_tokens={max_tokens}'}); use eval_len <= {n}")
     if n_samples is None: segs = segments(n, eval_len, mode, train_len, stride)
     else:
         _check_len('n_samples', n_samples)
         if mode == 'sliding': raise ValueError("mode='sliding' cannot be combined with n_samples; use 'full' or 'split'")
-        if n < eval_len: raise ValueError(f"eval_len={eval_len} is longer than the stream ({n} targets)")
         offs = sample_starts(n, eval_len, n_samples, seed)
         one = segments(eval_len, eval_len, mode, train_len, stride)
         segs = [(int(o) + s, l, k) for o in offs for s, l, k in one]
