@@ -101,6 +101,8 @@ def use_encoding(model: nn.Module,  # a transformers model with a `rotary_emb` a
                  **kwargs,  # `make_encoding` arguments when `encoding` is a name (e.g. wavelet='ricker', n_scales=8, first_exponent=2)
                 ) -> nn.Module:  # the same model, changed in place
     "Replace the model's RoPE by a wavelet_pos encoding: no rotation, `hf_attention` in every layer, the choice in the config."
+    if not isinstance(model, transformers.PreTrainedModel):
+        raise TypeError(f"model is a {type(model).__name__}; use_encoding takes a transformers model (a PreTrainedModel such as LlamaForCausalLM)")
     cfg = model.config
     if encoding is None:
         rec = getattr(cfg, CONFIG_KEY, None)
@@ -135,6 +137,7 @@ def to_hf(model: TransformerLM,  # norm='rmsnorm', mlp='swiglu', bias=False, ada
           **config,  # further `LlamaConfig` fields, e.g. the special tokens (bos/eos/pad_token_id: None unless given)
          ) -> nn.Module:  # a `transformers.LlamaForCausalLM` with the same logits, in eval mode
     "The same network as a Hugging Face Llama: weights copied, the encoding carried over (RoPE as transformers' own)."
+    if not isinstance(model, TransformerLM): raise TypeError(f"model is a {type(model).__name__}; to_hf takes a wavelet_pos TransformerLM")
     c = model.cfg
     bad = {k: v for k, v in dict(norm=(c.norm, 'rmsnorm'), mlp=(c.mlp, 'swiglu'), bias=(c.bias, False), adaptive=(c.adaptive, False)).items() if v[0] != v[1]}
     if bad: raise ValueError('to_hf needs the Llama layout; ' + ', '.join(f"{k}={v[0]!r} (needs {v[1]!r})" for k, v in bad.items()))
