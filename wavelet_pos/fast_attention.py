@@ -128,6 +128,9 @@ def band_plan(q0: int,  # position of the first query
     blocks = []
     for qs in range(0, Lq, block_size):
         qe = min(qs + block_size, Lq)
+        if fused_far:    # only rows with a key in their band: the far calls serve the rest (the CPU flash kernel gives a row it masks whole lse = 0, not -inf)
+            qs, qe = max(qs, (0 if causal else -S) - shift), min(qe, Lk + S - shift)
+            if qe <= qs: continue
         hi = qe - 1 + shift + (0 if causal else S)            # last key index any query of the block may see in the band
         ks = max(qs + shift - S, 0) if fused_far else 0
         ke = min((hi if fused_far else (qe - 1 + shift if causal else Lk - 1)) + 1, Lk)
