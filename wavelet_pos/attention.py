@@ -199,7 +199,10 @@ def attention(q: torch.Tensor,  # queries (B, H, Lq, d)
     elif allowed is not None and not bool(allowed.all()):
         if mask is None and Lq == Lk and torch.equal(q_pos, k_pos): is_causal = True   # the fast causal kernel
         else: sdpa_mask = allowed
-    return F.scaled_dot_product_attention(qc, k, v, attn_mask=sdpa_mask, dropout_p=dropout_p, is_causal=is_causal)
+    out = F.scaled_dot_product_attention(qc, k, v, attn_mask=sdpa_mask, dropout_p=dropout_p, is_causal=is_causal)
+    if allowed is not None and not is_causal:     # a row no key may reach is NaN, as in the definition (SDPA gives 0 there for a float mask)
+        out = out.masked_fill(~allowed.any(-1, keepdim=True), float('nan'))
+    return out
 
 # %% ../nbs/04_attention.ipynb #eca407bc
 class KVCache:
