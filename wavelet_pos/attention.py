@@ -196,9 +196,10 @@ def attention(q: torch.Tensor,  # queries (B, H, Lq, d)
         return w @ v
     is_causal, sdpa_mask = False, None
     if add is not None: sdpa_mask = add if allowed is None else add.masked_fill(~allowed, float('-inf'))
-    elif allowed is not None and not bool(allowed.all()):
-        if mask is None and Lq == Lk and torch.equal(q_pos, k_pos): is_causal = True   # the fast causal kernel
-        else: sdpa_mask = allowed
+    elif allowed is not None:                     # off CPU without a device sync: positions equal only when the very same tensor
+        same = q_pos is k_pos or (q_pos.device.type == 'cpu' and torch.equal(q_pos, k_pos))
+        if mask is None and Lq == Lk and same: is_causal = True                         # the fast causal kernel
+        elif q_pos.device.type != 'cpu' or not bool(allowed.all()): sdpa_mask = allowed
     out = F.scaled_dot_product_attention(qc, k, v, attn_mask=sdpa_mask, dropout_p=dropout_p, is_causal=is_causal)
     if allowed is not None and not is_causal:     # a row no key may reach is NaN, as in the definition (SDPA gives 0 there for a float mask)
         out = out.masked_fill(~allowed.any(-1, keepdim=True), float('nan'))
@@ -253,7 +254,7 @@ class MultiHeadAttention(nn.Module):
         q, k, v = self.qkv(x).view(B, L, 3, self.n_heads, self.head_dim).permute(2, 0, 3, 1, 4)
         q, k = self.encoding.rotate(q, k, pos, pos)
         if cache is not None: k, v = cache.update(k, v)
-        k_pos = torch.arange(start + L - k.shape[2], start + L, device=x.device)
+        k_pos = pos if k.shape[2] == L else torch.arange(start + L - k.shape[2], start + L, device=x.device)   # the same tensor: `attention` then knows q_pos == k_pos without a device sync
         y = attention(q, k, v, self.encoding, pos, k_pos, causal=causal, method=method, rotate=False,
                       dropout_p=self.dropout if self.training else 0.0)
         return self.out(y.transpose(1, 2).reshape(B, L, self.d_model))

@@ -189,11 +189,11 @@ def check_tokens(ids: torch.Tensor,  # token ids, expected (B, L)
                  vocab_size: int,  # ids must lie in [0, vocab_size)
                  name: str = 'inputs',  # the argument's name, for the message
                 ) -> None:  # raises ValueError naming the argument
-    "Check a batch of token ids: an integer tensor (B, L) with L >= 1 and every id in [0, vocab_size) (one device sync)."
+    "Check a batch of token ids: an integer tensor (B, L) with L >= 1 and every id in [0, vocab_size) (one device sync; the range is not checked inside `torch.compile`, where it would break the graph)."
     if not isinstance(ids, torch.Tensor) or ids.dim() != 2 or ids.shape[1] == 0 or ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
         got = f"shape {tuple(ids.shape)} and dtype {ids.dtype}" if isinstance(ids, torch.Tensor) else f"type {type(ids).__name__}"
         raise ValueError(f"{name} has {got}; it must be integer token ids of shape (B, L), L >= 1")
-    if ids.device.type != 'meta' and bool(((ids < 0) | (ids >= vocab_size)).any()):   # the adaptive input would embed them silently
+    if ids.device.type != 'meta' and not torch.compiler.is_compiling() and bool(((ids < 0) | (ids >= vocab_size)).any()):   # the adaptive input would embed them silently
         raise ValueError(f"{name} holds ids from {int(ids.min())} to {int(ids.max())}; they must lie in [0, vocab_size={vocab_size})")
 
 class TransformerLM(nn.Module):
