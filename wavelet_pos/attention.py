@@ -126,6 +126,10 @@ def resolve_method(encoding: PositionalEncoding,  # the encoding
 
 def _shape(x): return tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
 
+def _is_int_tensor(x) -> bool:
+    "Whether `x` is a tensor of integers (positions, token ids): not floating, complex or bool."
+    return isinstance(x, torch.Tensor) and not (x.is_floating_point() or x.is_complex() or x.dtype == torch.bool)
+
 def check_inputs(q: torch.Tensor,  # queries (B, H, Lq, d)
                  k: torch.Tensor,  # keys (B, H, Lk, d)
                  v: torch.Tensor,  # values (B, H, Lk, dv)
@@ -146,7 +150,7 @@ def check_inputs(q: torch.Tensor,  # queries (B, H, Lq, d)
     if not q.dtype == k.dtype == v.dtype: raise ValueError(f"q, k, v have dtypes {q.dtype}, {k.dtype}, {v.dtype}; they must be equal")
     if not q.device == k.device == v.device: raise ValueError(f"q, k, v are on {q.device}, {k.device}, {v.device}; they must be on one device")
     for name, pos, n in (('q_pos', q_pos, Lq), ('k_pos', k_pos, Lk)):
-        if not isinstance(pos, torch.Tensor) or pos.shape != (n,) or pos.is_floating_point() or pos.is_complex() or pos.dtype == torch.bool:
+        if not _is_int_tensor(pos) or pos.shape != (n,):
             got = f"shape {_shape(pos)}" + (f" and dtype {pos.dtype}" if isinstance(pos, torch.Tensor) else '')
             raise ValueError(f"{name} has {got}; it must be {n} integer positions, one per {'query' if name == 'q_pos' else 'key'}")
         if pos.device != q.device: raise ValueError(f"{name} is on {pos.device} and q on {q.device}; they must be on one device")

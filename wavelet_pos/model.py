@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .positions import make_encoding, PositionalEncoding
-from .attention import MultiHeadAttention, KVCache
+from .attention import MultiHeadAttention, KVCache, _is_int_tensor
 
 # %% auto #0
 __all__ = ['NORMS', 'MLPS', 'CONFIGS', 'ModelConfig', 'get_config', 'RMSNorm', 'make_norm', 'MLP', 'AdaptiveInput', 'Block',
@@ -190,7 +190,7 @@ def check_tokens(ids: torch.Tensor,  # token ids, expected (B, L)
                  name: str = 'inputs',  # the argument's name, for the message
                 ) -> None:  # raises ValueError naming the argument
     "Check a batch of token ids: an integer tensor (B, L) with L >= 1 and every id in [0, vocab_size) (one device sync; the range is not checked inside `torch.compile`, where it would break the graph)."
-    if not isinstance(ids, torch.Tensor) or ids.dim() != 2 or ids.shape[1] == 0 or ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
+    if not _is_int_tensor(ids) or ids.dim() != 2 or ids.shape[1] == 0:
         got = f"shape {tuple(ids.shape)} and dtype {ids.dtype}" if isinstance(ids, torch.Tensor) else f"type {type(ids).__name__}"
         raise ValueError(f"{name} has {got}; it must be integer token ids of shape (B, L), L >= 1")
     if ids.device.type != 'meta' and not torch.compiler.is_compiling() and bool(((ids < 0) | (ids >= vocab_size)).any()):   # the adaptive input would embed them silently
